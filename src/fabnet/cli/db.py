@@ -1,0 +1,5 @@
+"""`fabnet db`: Database migrations."""
+
+from fabnet.cli.root import group
+
+app = group("db", "Database migrations.")

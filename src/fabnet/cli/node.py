@@ -1,0 +1,5 @@
+"""`fabnet node`: A company's node service."""
+
+from fabnet.cli.root import group
+
+app = group("node", "A company's node service.")

@@ -1,0 +1,5 @@
+"""`fabnet plan`: Zero-programming process planning."""
+
+from fabnet.cli.root import group
+
+app = group("plan", "Zero-programming process planning.")

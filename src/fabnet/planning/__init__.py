@@ -1,0 +1,1 @@
+"""Zero-programming process planning, changeover-aware scheduling, rescheduling and benchmark readers."""
