@@ -9,6 +9,7 @@ from fabnet.cli import (  # noqa: F401  (each module registers its commands on i
     exchange,
     hub,
     invoice,
+    market,
     node,
     plan,
     quality,

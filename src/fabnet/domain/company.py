@@ -8,8 +8,8 @@ from pydantic import AfterValidator, Field, computed_field
 
 from fabnet.domain.base import DomainModel, Identifier
 
-_KVK = re.compile(r"^\d{8}$")
-_VAT_NL = re.compile(r"^NL\d{9}B\d{2}$")
+_KVK = re.compile(r"^[0-9]{8}$")  # ASCII digits only: \d would also accept e.g. fullwidth digits
+_VAT_NL = re.compile(r"^NL[0-9]{9}B[0-9]{2}$")
 
 
 def check_kvk(value: str) -> str:
@@ -32,7 +32,7 @@ VatIdNL = Annotated[str, AfterValidator(check_vat_nl)]
 
 class Address(DomainModel):
     street: str = Field(min_length=1)
-    postal_code: str = Field(pattern=r"^\d{4} ?[A-Z]{2}$", description="Dutch postcode, e.g. 5612 AB")
+    postal_code: str = Field(pattern=r"^[0-9]{4} ?[A-Z]{2}$", description="Dutch postcode, e.g. 5612 AB")
     city: str = Field(min_length=1)
     country: str = Field(default="NL", pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     latitude: float = Field(ge=-90, le=90)

@@ -73,13 +73,14 @@ class ShiftCalendar(DomainModel):
         if not self.shifts:
             return [(0, horizon_minutes)]
         windows: list[tuple[int, int]] = []
-        for day in range(horizon_minutes // 1440 + 2):
+        # day -1: a shift begun the evening before the horizon may still run past its start
+        for day in range(-1, horizon_minutes // 1440 + 2):
             weekday = (start_weekday + day) % 7
             for shift in self.shifts:
                 if weekday in shift.weekdays:
                     start, end = day * 1440 + shift.start_minute, day * 1440 + shift.end_minute
-                    if start < horizon_minutes:
-                        windows.append((start, min(end, horizon_minutes)))
+                    if start < horizon_minutes and end > 0:
+                        windows.append((max(start, 0), min(end, horizon_minutes)))
         return _merge(windows)
 
     def unavailable(self, horizon_minutes: int, start_weekday: int = 0) -> list[tuple[int, int]]:

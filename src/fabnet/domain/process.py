@@ -14,6 +14,10 @@ class OperationMode(DomainModel):
     machine_id: Identifier
     duration_min: NonNegativeInt
     setup_minutes_hint: NonNegativeInt = 0
+    skill: SkillCode | None = Field(default=None, description="the machine skill this mode uses")
+    instructions: dict[str, str | float | int] = Field(
+        default_factory=dict, description="machine-specific parameters, e.g. laser power and speed"
+    )
 
 
 class Operation(DomainModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class _Strict(BaseModel):
@@ -27,6 +27,7 @@ class ProblemOperation(_Strict):
     after: tuple[str, ...] | None = None
     fixed_machine: str | None = Field(default=None, description="frozen: must run on this machine")
     fixed_start: int | None = Field(default=None, ge=0, description="frozen or started: must start here")
+    release: int | None = Field(default=None, ge=0, description="earliest start of this operation (e.g. late material)")
 
     @field_validator("modes")
     @classmethod
@@ -92,6 +93,10 @@ class Problem(_Strict):
                 if op.id in seen:
                     raise ValueError(f"job {job.id!r}: duplicate operation id {op.id!r}")
                 seen.add(op.id)
+                if op.fixed_machine is not None and op.fixed_machine not in {m.machine for m in op.modes}:
+                    raise ValueError(
+                        f"job {job.id!r}, operation {op.id!r}: fixed_machine {op.fixed_machine!r} not in its modes"
+                    )
                 for mode in op.modes:
                     if mode.machine not in machines:
                         raise ValueError(
@@ -124,6 +129,7 @@ class Problem(_Strict):
         return result
 
     def operations(self) -> dict[str, tuple[Job, ProblemOperation]]:
+        """operation id -> (its job, the operation), in job order."""
         return {op.id: (job, op) for job in self.jobs for op in job.operations}
 
     def setup_table(self) -> dict[str, dict[tuple[str, str], int]]:
@@ -135,29 +141,33 @@ class Problem(_Strict):
 
 
 def _find_cycle(preds: dict[str, tuple[str, ...]]) -> list[str] | None:
+    """A cycle in the predecessor graph as a list of operation ids (first == last), or None.
+
+    Iterative depth-first search, so a long chain of operations cannot exhaust Python's recursion limit.
+    """
     white, grey, black = 0, 1, 2
     colour = dict.fromkeys(preds, white)
-    stack_path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        colour[node] = grey
-        stack_path.append(node)
-        for pred in preds.get(node, ()):
-            if colour.get(pred) == grey:
-                return [*stack_path[stack_path.index(pred):], pred]
-            if colour.get(pred) == white:
-                found = visit(pred)
-                if found:
-                    return found
-        stack_path.pop()
-        colour[node] = black
-        return None
-
-    for node in preds:
-        if colour[node] == white:
-            found = visit(node)
-            if found:
-                return found
+    for root in preds:
+        if colour[root] != white:
+            continue
+        path: list[str] = [root]
+        pending = [iter(preds.get(root, ()))]
+        colour[root] = grey
+        while pending:
+            advanced = False
+            for pred in pending[-1]:
+                state = colour.get(pred, black)
+                if state == grey:
+                    return [*path[path.index(pred):], pred]
+                if state == white:
+                    colour[pred] = grey
+                    path.append(pred)
+                    pending.append(iter(preds.get(pred, ())))
+                    advanced = True
+                    break
+            if not advanced:
+                colour[path.pop()] = black
+                pending.pop()
     return None
 
 
@@ -181,3 +191,32 @@ class Solution(_Strict):
     total_weighted_tardiness: int | None = None
     runtime_s: float = 0.0
     operations: tuple[Assignment, ...] = ()
+
+
+def describe_error(raw: object, error: ValidationError, source: str = "") -> str:
+    """One line naming the job and operation (by id, not by list index) and the reason of the first error."""
+    first = error.errors()[0]
+    location = list(first["loc"])
+    reason = first["msg"].removeprefix("Value error, ")
+    named: list[str] = []
+    node = raw
+    rest: list[str] = []
+    while location:
+        part = location.pop(0)
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+            if part not in ("jobs", "operations"):
+                rest.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            identifier = node.get("id") if isinstance(node, dict) else None
+            if identifier is not None and rest == [] and len(named) < 2:
+                named.append(f"{'job' if not named else 'operation'} {identifier!r}")
+            else:
+                rest[-1:] = [f"{rest[-1]}[{part}]" if rest else f"[{part}]"]
+        else:
+            rest.append(str(part))
+    where = ", ".join(named + ([".".join(rest)] if rest else []))
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+    return ": ".join(part for part in (source, where, reason + suffix) if part)

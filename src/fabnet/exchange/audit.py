@@ -1,0 +1,118 @@
+"""The hash-chained, append-only audit log of every DSP message sent and received, with signed receipts.
+
+Each entry's hash covers the previous entry's hash and the entry's own fields, and the node signs each
+entry hash (JWS, Ed25519); so an edited, removed, inserted or reordered entry breaks the chain at that point.
+A receipt is the receiver's signature over the hash of a message it took in and its own entry hash for it.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from joserfc import jws
+from joserfc.errors import JoseError
+
+from fabnet.exchange.keys import SIGNING_ALGORITHM, SIGNING_ALGORITHMS, KeyPairs, PublicKeys
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """What is logged about one message."""
+
+    at: str
+    direction: str  # "sent" | "received"
+    peer: str
+    message_type: str
+    process_id: str
+    message_sha256: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    record: AuditRecord
+    prev_hash: str
+    entry_hash: str
+    signature: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def message_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def canonical(document: object) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def hash_entry(seq: int, record: AuditRecord, prev_hash: str) -> str:
+    return hashlib.sha256(canonical({"seq": seq, "prev": prev_hash, **asdict(record)})).hexdigest()
+
+
+def _sign(payload: bytes, keys: KeyPairs) -> str:
+    header = {"alg": SIGNING_ALGORITHM, "kid": keys.signing_kid}
+    return jws.serialize_compact(header, payload, keys.signing, algorithms=SIGNING_ALGORITHMS)
+
+
+def append(previous: AuditEntry | None, record: AuditRecord, keys: KeyPairs) -> AuditEntry:
+    """The entry that follows `previous` (None: the first entry), hashed and signed."""
+    seq = 1 if previous is None else previous.seq + 1
+    prev_hash = GENESIS if previous is None else previous.entry_hash
+    digest = hash_entry(seq, record, prev_hash)
+    return AuditEntry(seq, record, prev_hash, digest, _sign(digest.encode(), keys))
+
+
+def _signed_payload(token: str, keys: PublicKeys) -> bytes | None:
+    try:
+        kid = jws.extract_compact(token.encode()).protected.get("kid")
+        key = keys.signing_key(kid)
+        if key is None:
+            return None
+        return jws.deserialize_compact(token, key, algorithms=SIGNING_ALGORITHMS).payload
+    except (JoseError, ValueError):
+        return None
+
+
+def verify(entries: Iterable[AuditEntry], keys: PublicKeys) -> ChainReport:
+    """Walk the chain in `seq` order as stored; name every place it breaks."""
+    problems: list[str] = []
+    expected_prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for entry in entries:
+        count += 1
+        if entry.seq != expected_seq:
+            problems.append(f"entry {entry.seq}: expected sequence number {expected_seq} (entry removed or reordered)")
+        if entry.prev_hash != expected_prev:
+            problems.append(f"entry {entry.seq}: does not link to the entry before it (removed, inserted or reordered)")
+        if hash_entry(entry.seq, entry.record, entry.prev_hash) != entry.entry_hash:
+            problems.append(f"entry {entry.seq}: contents do not match its hash (edited)")
+        if _signed_payload(entry.signature, keys) != entry.entry_hash.encode():
+            problems.append(f"entry {entry.seq}: signature does not verify")
+        expected_prev = entry.entry_hash
+        expected_seq = entry.seq + 1
+    return ChainReport(entries=count, ok=not problems, problems=problems)
+
+
+def issue_receipt(keys: KeyPairs, receiver: str, message_sha256: str, entry: AuditEntry) -> str:
+    """The receiver's signed acknowledgement that it logged the message with this hash."""
+    claims = {"receiver": receiver, "message_sha256": message_sha256, "seq": entry.seq, "entry_hash": entry.entry_hash}
+    return _sign(canonical(claims), keys)
+
+
+def verify_receipt(receipt: str, keys: PublicKeys, message_sha256: str) -> dict | None:
+    """The receipt's claims if it is signed by `keys` and acknowledges exactly this message; otherwise None."""
+    payload = _signed_payload(receipt, keys)
+    if payload is None:
+        return None
+    claims = json.loads(payload)
+    return claims if claims.get("message_sha256") == message_sha256 else None

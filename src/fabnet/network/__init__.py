@@ -1,0 +1,1 @@
+"""The regional network: the hub as trust anchor (membership credentials, trust and revocation lists)."""

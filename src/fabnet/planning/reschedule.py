@@ -1,0 +1,199 @@
+"""Rescheduling after a disruption: freeze what has started, repair the rest warm-started from the old plan.
+
+Events: a machine breakdown, a rush order, a delayed operation, an added rework operation. Operations that
+started before the event keep their machine and start (except the one a breakdown interrupts, which restarts);
+the others may not start before the event and are re-optimised with a penalty per moved operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fabnet.planning.dispatch import atcs
+from fabnet.planning.problem import Job, Problem, ProblemOperation, Solution
+from fabnet.planning.schedule.data import ScheduleData
+from fabnet.planning.schedule.objective import Stability
+from fabnet.planning.schedule.solver import ProgressCallback, SolveOptions, solve_data
+from fabnet.planning.timetable import Placement, timetable
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Breakdown(_Event):
+    kind: Literal["breakdown"] = "breakdown"
+    machine: str
+    from_time: int = Field(alias="from", ge=0)
+    duration: int = Field(gt=0)
+
+    @property
+    def at(self) -> int:
+        return self.from_time
+
+
+class RushOrder(_Event):
+    kind: Literal["rush_order"] = "rush_order"
+    at: int = Field(ge=0)
+    job: Job
+
+
+class OperationDelayed(_Event):
+    kind: Literal["delay"] = "delay"
+    at: int = Field(ge=0)
+    operation: str
+    until: int = Field(ge=0, description="the operation cannot start before this time")
+
+
+class ReworkAdded(_Event):
+    kind: Literal["rework"] = "rework"
+    at: int = Field(ge=0)
+    after: str = Field(description="the operation whose result is reworked")
+    operation: ProblemOperation
+
+
+Event = Annotated[Breakdown | RushOrder | OperationDelayed | ReworkAdded, Field(discriminator="kind")]
+
+
+class EventFile(BaseModel):
+    """`event.json`: one event."""
+
+    model_config = ConfigDict(frozen=True)
+    event: Event
+
+
+class RescheduleError(ValueError):
+    """The event does not fit the problem or the solution (names the machine, job or operation)."""
+
+
+@dataclass(frozen=True)
+class RepairOptions:
+    time_limit: float = 2.0
+    workers: int = 2
+    stability_weight: int = 1  # objective units per moved operation
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    problem: Problem  # the problem after the event, with frozen operations marked
+    solution: Solution
+    frozen: int
+    moved: int
+
+
+def apply_event(problem: Problem, solution: Solution, event: Event) -> Problem:
+    """The problem as it stands after `event`: started operations frozen, the rest not before the event."""
+    at = event.at
+    placed = {a.id: a for a in solution.operations}
+    operations = problem.operations()
+    missing = [op_id for op_id in operations if op_id not in placed]
+    if missing:
+        raise RescheduleError(f"solution: operation {missing[0]!r} is not scheduled")
+    machines = list(problem.machines)
+    jobs = list(problem.jobs)
+    interrupted: set[str] = set()
+    if isinstance(event, Breakdown):
+        index = next((n for n, m in enumerate(machines) if m.id == event.machine), None)
+        if index is None:
+            raise RescheduleError(f"event: unknown machine {event.machine!r}")
+        window = (event.from_time, event.from_time + event.duration)
+        machines[index] = machines[index].model_copy(
+            update={"unavailable": tuple(sorted((*machines[index].unavailable, window)))}
+        )
+        interrupted = {a.id for a in solution.operations if a.machine == event.machine and a.start < at < a.end}
+    elif isinstance(event, OperationDelayed):
+        if event.operation not in operations:
+            raise RescheduleError(f"event: unknown operation {event.operation!r}")
+        if placed[event.operation].start < at:
+            raise RescheduleError(f"event: operation {event.operation!r} started at {placed[event.operation].start}, "
+                                  f"before the delay at {at}")
+    elif isinstance(event, ReworkAdded) and event.after not in operations:
+        raise RescheduleError(f"event: unknown operation {event.after!r} to rework")
+
+    def frozen(op_id: str) -> bool:
+        return op_id in placed and placed[op_id].start < at and op_id not in interrupted
+
+    predecessors = problem.predecessors()
+    new_jobs = []
+    for job in jobs:
+        ops = []
+        for op in job.operations:
+            update: dict[str, object] = {"after": predecessors[op.id]}
+            if frozen(op.id):
+                update |= {"fixed_machine": placed[op.id].machine, "fixed_start": placed[op.id].start}
+            else:
+                release = max(op.release or 0, at)
+                if isinstance(event, OperationDelayed) and op.id == event.operation:
+                    release = max(release, event.until)
+                update |= {"release": release}
+            if isinstance(event, ReworkAdded) and event.after in predecessors[op.id]:
+                update["after"] = (*predecessors[op.id], event.operation.id)
+            ops.append(op.model_copy(update=update))
+            if isinstance(event, ReworkAdded) and op.id == event.after:
+                rework = event.operation.model_copy(update={"after": (event.after,), "release": max(at, 0)})
+                ops.append(rework)
+        new_jobs.append(job.model_copy(update={"operations": tuple(ops)}))
+    if isinstance(event, RushOrder):
+        rush = event.job.model_copy(update={"release": max(event.job.release, at)})
+        new_jobs.append(rush)
+    try:
+        return Problem.model_validate(
+            problem.model_copy(update={"machines": tuple(machines), "jobs": tuple(new_jobs)}).model_dump(by_alias=True)
+        )
+    except ValueError as error:
+        raise RescheduleError(f"event: the problem after the event is invalid: {error}") from error
+
+
+def _warm_start(data: ScheduleData, solution: Solution) -> list[Placement]:
+    """The old sequences, right-shifted where the event forces it; new operations appended on their quickest
+    machine. Falls back to ATCS when the old order cannot hold."""
+    placed = {a.id: a for a in solution.operations}
+    machine_index = {m.id: k for k, m in enumerate(data.machines)}
+    keyed: dict[int, list[tuple[int, int]]] = {k: [] for k in range(len(data.machines))}
+    horizon = data.horizon
+    for i in data.topological_order:
+        op = data.operations[i]
+        old = placed.get(op.id)
+        if old is not None and machine_index[old.machine] in {m.machine for m in op.modes}:
+            keyed[machine_index[old.machine]].append((old.start, i))
+        else:
+            best = min(op.modes, key=lambda m: m.duration)
+            keyed[best.machine].append((horizon + len(keyed[best.machine]), i))
+    sequences = {k: [i for _, i in sorted(items)] for k, items in keyed.items()}
+    result = timetable(data, sequences)
+    return result if result is not None else atcs(data)
+
+
+def repair(
+    problem: Problem,
+    solution: Solution,
+    event: Event,
+    options: RepairOptions = RepairOptions(),
+    on_progress: ProgressCallback | None = None,
+) -> RepairResult:
+    """Repair `solution` after `event`; the result is feasible for the returned (updated) problem."""
+    updated = apply_event(problem, solution, event)
+    data = ScheduleData.from_problem(updated)
+    machine_index = {m.id: k for k, m in enumerate(data.machines)}
+    old = {a.id: a for a in solution.operations}
+    previous = {
+        i: (machine_index[old[op.id].machine], old[op.id].start)
+        for i, op in enumerate(data.operations)
+        if op.id in old and op.fixed_start is None
+    }
+    start = _warm_start(data, solution)
+    new = solve_data(
+        data,
+        SolveOptions(time_limit=options.time_limit, workers=options.workers),
+        on_progress,
+        warm_start=start,
+        stability=Stability(previous, options.stability_weight),
+    )
+    frozen = sum(1 for op in data.operations if op.fixed_start is not None)
+    moved = sum(
+        1 for a in new.operations if a.id in old and (old[a.id].machine != a.machine or old[a.id].start != a.start)
+    )
+    return RepairResult(updated, new, frozen, moved)

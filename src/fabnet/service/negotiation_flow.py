@@ -1,0 +1,242 @@
+"""Contract negotiations on the node: received messages and local decisions, each one unit of work.
+
+The pure state machine (`fabnet.exchange.negotiation`) decides every move; this module loads and stores the
+process, queues the message the move sends, and runs the provider's and consumer's automatic steps.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from fabnet.exchange import messages
+from fabnet.exchange.catalog import visible
+from fabnet.exchange.errors import ProtocolError
+from fabnet.exchange.negotiation import NegotiationState, NegotiationStep, Role, advance, step_of
+from fabnet.service.dsp_io import Inbound
+from fabnet.service.node_runtime import NodeRuntime, Work, now_utc
+from fabnet.store.exchange_tables import NegotiationRow
+
+RULE_KEYS = ("permission", "prohibition", "obligation")
+
+
+def _other(role: Role) -> Role:
+    return Role.CONSUMER if role is Role.PROVIDER else Role.PROVIDER
+
+
+def view(row: NegotiationRow) -> dict:
+    """The DSP `ContractNegotiation` of a process, pids as the provider and consumer know them."""
+    provider, consumer = (row.pid, row.peer_pid) if row.role == Role.PROVIDER else (row.peer_pid, row.pid)
+    return messages.contract_negotiation(provider or "", consumer or "", row.state)
+
+
+def summary(row: NegotiationRow) -> dict:
+    return {
+        "pid": row.pid, "role": row.role, "peer_pid": row.peer_pid, "peer": row.peer_member, "state": row.state,
+        "dataset": row.dataset_id, "offer": row.offer, "agreement_id": row.agreement_id, "agreement": row.agreement,
+    }
+
+
+def load(work: Work, pid: str, sender: str | None = None) -> NegotiationRow:
+    row = work.session.get(NegotiationRow, pid)
+    if row is None or (sender is not None and row.peer_member != sender):
+        # A process of another member is reported as unknown, so pids cannot be probed.
+        raise ProtocolError(404, "not-found", f"no contract negotiation {pid}")
+    return row
+
+
+def _check_pids(row: NegotiationRow, message: dict) -> None:
+    role = Role(row.role)
+    mine = message.get("providerPid" if role is Role.PROVIDER else "consumerPid")
+    theirs = message.get("consumerPid" if role is Role.PROVIDER else "providerPid")
+    if mine is not None and mine != row.pid:
+        raise ProtocolError(400, "pid-mismatch", "the message's pid does not name this negotiation")
+    if row.peer_pid is None and isinstance(theirs, str):
+        row.peer_pid = theirs
+    elif theirs is not None and theirs != row.peer_pid:
+        raise ProtocolError(400, "pid-mismatch", "the message's counterparty pid does not match this negotiation")
+
+
+def _move(row: NegotiationRow, step: NegotiationStep, sender: Role) -> None:
+    try:
+        row.state = advance(NegotiationState(row.state), step, sender)
+    except ProtocolError as error:
+        pids = (row.pid, row.peer_pid) if row.role == Role.PROVIDER else (row.peer_pid, row.pid)
+        raise type(error)(error.status, error.code, error.reason, *pids) from None
+    row.updated_at = now_utc()
+
+
+def _peer_url(row: NegotiationRow, suffix: str) -> str:
+    if row.peer_pid is None:
+        raise ProtocolError(409, "pid-unknown", "the counterparty has not acknowledged the negotiation yet")
+    return f"{row.peer_address.rstrip('/')}/negotiations/{row.peer_pid}/{suffix}"
+
+
+def _pids(row: NegotiationRow) -> tuple[str, str]:
+    """(providerPid, consumerPid)."""
+    if row.role == Role.PROVIDER:
+        return row.pid, row.peer_pid or ""
+    return row.peer_pid or "", row.pid
+
+
+def _rules(offer: dict) -> dict:
+    return {key: offer[key] for key in RULE_KEYS if key in offer}
+
+
+# ---- provider side -----------------------------------------------------------------------------------------
+
+
+def receive_initial_request(runtime: NodeRuntime, work: Work, inbound: Inbound) -> tuple[int, dict, str]:
+    message = inbound.message
+    if "providerPid" in message:
+        raise ProtocolError(400, "invalid-message", "an initial request must not carry a providerPid",
+                            message["providerPid"], message["consumerPid"])
+    existing = work.session.scalars(
+        select(NegotiationRow).where(NegotiationRow.peer_member == inbound.sender,
+                                     NegotiationRow.peer_pid == message["consumerPid"])
+    ).first()
+    if existing is not None:
+        return 201, view(existing), existing.pid
+    offer = message["offer"]
+    asset = runtime.asset(work.session, offer.get("target", ""))
+    now = now_utc()
+    if asset is None or not visible(asset, inbound.sender, inbound.claims.member.credential.hub_id, now):
+        raise ProtocolError(400, "unknown-dataset", f"offer target {offer.get('target')!r} is not offered",
+                            None, message["consumerPid"])
+    row = NegotiationRow(
+        pid=runtime.new_pid(), role=Role.PROVIDER, peer_pid=message["consumerPid"], peer_member=inbound.sender,
+        peer_address=message["callbackAddress"], state=advance(None, NegotiationStep.REQUEST, Role.CONSUMER),
+        dataset_id=asset.id, offer=offer, agreement_id=None, agreement=None, auto=asset.auto_agree,
+        created_at=now, updated_at=now,
+    )
+    work.session.add(row)
+    work.touched.add(row.pid)
+    if asset.auto_agree and offer.get("@id") == asset.offer_id and _rules(offer) == _rules(asset.offer()):
+        pid = row.pid
+        work.after.append(lambda: _auto(runtime, pid, agree))
+    return 201, view(row), row.pid
+
+
+def _auto(runtime: NodeRuntime, pid: str, action) -> None:  # type: ignore[no-untyped-def]
+    try:
+        with runtime.work() as work:
+            action(runtime, work, load(work, pid))
+    except ProtocolError:
+        # the counterparty moved the process meanwhile (terminated it, say): nothing automatic to do
+        return
+
+
+def agree(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
+    _require_role(row, Role.PROVIDER)
+    _move(row, NegotiationStep.AGREE, Role.PROVIDER)
+    agreement = {
+        "@id": f"urn:uuid:{runtime.new_pid().rsplit(':', 1)[-1]}",
+        "@type": "Agreement",
+        "target": row.dataset_id,
+        "assigner": runtime.member_id,
+        "assignee": row.peer_member,
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **_rules(row.offer),
+    }
+    row.agreement, row.agreement_id = agreement, agreement["@id"]
+    provider, consumer = _pids(row)
+    work.send(row.peer_member, _peer_url(row, "agreement"), messages.contract_agreement(provider, consumer, agreement),
+              row.pid)
+
+
+def offer(runtime: NodeRuntime, work: Work, row: NegotiationRow, new_offer: dict) -> None:
+    _require_role(row, Role.PROVIDER)
+    _move(row, NegotiationStep.OFFER, Role.PROVIDER)
+    row.offer = {**new_offer, "target": row.dataset_id}
+    provider, consumer = _pids(row)
+    work.send(row.peer_member, _peer_url(row, "offers"), messages.contract_offer(provider, row.offer, consumer),
+              row.pid)
+
+
+def finalize(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
+    _require_role(row, Role.PROVIDER)
+    _move(row, NegotiationStep.FINALIZE, Role.PROVIDER)
+    provider, consumer = _pids(row)
+    work.send(row.peer_member, _peer_url(row, "events"), messages.negotiation_event(provider, consumer, "FINALIZED"),
+              row.pid)
+
+
+# ---- consumer side -----------------------------------------------------------------------------------------
+
+
+def start(
+    runtime: NodeRuntime, work: Work, peer: str, peer_url: str, message_offer: dict, auto: bool
+) -> NegotiationRow:
+    """The consumer's initial ContractRequestMessage for `message_offer` (which names its dataset as `target`)."""
+    now = now_utc()
+    row = NegotiationRow(
+        pid=runtime.new_pid(), role=Role.CONSUMER, peer_pid=None, peer_member=peer, peer_address=peer_url.rstrip("/"),
+        state=advance(None, NegotiationStep.REQUEST, Role.CONSUMER), dataset_id=message_offer.get("target", ""),
+        offer=message_offer, agreement_id=None, agreement=None, auto=auto, created_at=now, updated_at=now,
+    )
+    work.session.add(row)
+    work.send(peer, f"{row.peer_address}/negotiations/request",
+              messages.contract_request(row.pid, message_offer, callback=runtime.config.base_url), row.pid)
+    return row
+
+
+def accept(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
+    _require_role(row, Role.CONSUMER)
+    _move(row, NegotiationStep.ACCEPT, Role.CONSUMER)
+    provider, consumer = _pids(row)
+    work.send(row.peer_member, _peer_url(row, "events"), messages.negotiation_event(provider, consumer, "ACCEPTED"),
+              row.pid)
+
+
+def counter_request(runtime: NodeRuntime, work: Work, row: NegotiationRow, new_offer: dict) -> None:
+    _require_role(row, Role.CONSUMER)
+    _move(row, NegotiationStep.REQUEST, Role.CONSUMER)
+    row.offer = {**new_offer, "target": row.dataset_id}
+    provider, consumer = _pids(row)
+    work.send(row.peer_member, _peer_url(row, "request"),
+              messages.contract_request(consumer, row.offer, provider_pid=provider), row.pid)
+
+
+def verify(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
+    _require_role(row, Role.CONSUMER)
+    _move(row, NegotiationStep.VERIFY, Role.CONSUMER)
+    provider, consumer = _pids(row)
+    work.send(row.peer_member, _peer_url(row, "agreement/verification"),
+              messages.agreement_verification(provider, consumer), row.pid)
+
+
+# ---- either side -------------------------------------------------------------------------------------------
+
+
+def terminate(runtime: NodeRuntime, work: Work, row: NegotiationRow, reason: str) -> None:
+    _move(row, NegotiationStep.TERMINATE, Role(row.role))
+    provider, consumer = _pids(row)
+    work.send(row.peer_member, _peer_url(row, "termination"),
+              messages.negotiation_termination(provider, consumer, "terminated", [reason]), row.pid)
+
+
+def _require_role(row: NegotiationRow, role: Role) -> None:
+    if row.role != role:
+        raise ProtocolError(400, "illegal-transition", f"only the {role} may do this; this node is the {row.role}")
+
+
+def receive(runtime: NodeRuntime, work: Work, inbound: Inbound, pid: str) -> tuple[int, dict, str]:
+    """A message on an existing negotiation (`pid` is this node's process id)."""
+    row = load(work, pid, inbound.sender)
+    _check_pids(row, inbound.message)
+    step = step_of(inbound.message)
+    sender = _other(Role(row.role))
+    _move(row, step, sender)
+    work.touched.add(row.pid)
+    if step in (NegotiationStep.REQUEST, NegotiationStep.OFFER):
+        row.offer = inbound.message["offer"]
+    if step is NegotiationStep.AGREE:
+        agreement = inbound.message["agreement"]
+        if agreement.get("assignee") != runtime.member_id or agreement.get("assigner") != inbound.sender:
+            raise ProtocolError(400, "invalid-agreement", "agreement assigner/assignee do not name the two parties",
+                                *_pids(row))
+        row.agreement, row.agreement_id = agreement, agreement["@id"]
+        if row.auto:
+            work.after.append(lambda: _auto(runtime, pid, verify))
+    if step is NegotiationStep.VERIFY and row.auto:
+        work.after.append(lambda: _auto(runtime, pid, finalize))
+    return 200, view(row), row.pid

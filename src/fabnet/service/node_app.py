@@ -1,0 +1,70 @@
+"""The node's FastAPI app: DSP endpoints, the data plane and the management API, with the outbox and trust workers."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from fabnet.service import (
+    data_plane,
+    routes_catalog,
+    routes_data,
+    routes_manage,
+    routes_negotiation,
+    routes_transfer,
+    routes_version,
+    trust_sync,
+)
+from fabnet.service.node_config import NodeConfig
+from fabnet.service.node_runtime import NodeRuntime
+from fabnet.service.outbox_worker import OutboxWorker
+
+log = logging.getLogger("fabnet.node")
+
+
+def create_node_app(config: NodeConfig) -> FastAPI:
+    """A node app for `config`; the database is opened and migrated here, the workers start with the app."""
+    runtime = NodeRuntime(config)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.outbox_wake = asyncio.Event()
+        limits = httpx.Limits(max_connections=config.delivery_concurrency * 2,
+                              max_keepalive_connections=config.delivery_concurrency)
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=60.0), limits=limits) as client:
+            app.state.http = client
+            pulls: set[asyncio.Task] = set()
+
+            def start_pull(pid: str) -> None:
+                task = asyncio.create_task(data_plane.pull(runtime, client, pid))
+                pulls.add(task)
+                task.add_done_callback(pulls.discard)
+
+            app.state.start_pull = start_pull
+            await trust_sync.refresh(runtime, client)
+            worker = OutboxWorker(runtime, client)
+            tasks = [asyncio.create_task(worker.run()), asyncio.create_task(trust_sync.keep_fresh(runtime, client))]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                runtime.store.close()
+
+    app = FastAPI(title="fabnet node", version="2025-1", lifespan=lifespan)
+    app.state.runtime = runtime
+    for module in (routes_version, routes_catalog, routes_negotiation, routes_transfer, routes_data, routes_manage):
+        app.include_router(module.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return JSONResponse({"error": f"{where}: {first.get('msg')}"}, status_code=422)
+
+    return app

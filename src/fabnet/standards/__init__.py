@@ -1,0 +1,1 @@
+"""Adapters between fabnet's domain and external standard formats (AAS, OPC UA, MQTT, UBL)."""

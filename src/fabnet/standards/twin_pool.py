@@ -1,0 +1,65 @@
+"""Runs twin replications in parallel worker processes (the only parallelism fabnet uses)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from fabnet.planning.problem import Problem, Solution
+from fabnet.twin.model import FactoryTwin, Repairer
+from fabnet.twin.result import ReplicationResult
+from fabnet.twin.settings import TwinSettings
+
+_worker_twin: FactoryTwin | None = None
+
+
+def _start_worker(problem: Problem, solution: Solution, settings: TwinSettings) -> None:
+    global _worker_twin
+    _worker_twin = FactoryTwin(problem, solution, settings)
+
+
+def _run_chunk(seeds: Sequence[int], repairer: Repairer | None) -> list[ReplicationResult]:
+    assert _worker_twin is not None, "worker not initialised"
+    return [_worker_twin.run(seed, repairer) for seed in seeds]
+
+
+def run_replications(
+    problem: Problem,
+    solution: Solution,
+    settings: TwinSettings,
+    seeds: Sequence[int],
+    *,
+    repairer: Repairer | None = None,
+    workers: int | None = None,
+    chunk: int = 8,
+    progress: Callable[[int], None] | None = None,
+) -> list[ReplicationResult]:
+    """One replication per seed, results in seed order; `progress(n)` after every finished chunk of n.
+
+    `repairer` must be picklable (a module-level class instance) to cross into the workers. With one worker
+    (or one seed) everything runs in this process.
+    """
+    if len(set(seeds)) != len(seeds):
+        raise ValueError("seeds must be distinct")
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(seeds) <= 1:
+        twin = FactoryTwin(problem, solution, settings)
+        results = []
+        for seed in seeds:
+            results.append(twin.run(seed, repairer))
+            if progress is not None:
+                progress(1)
+        return results
+    chunks = [list(seeds[i:i + chunk]) for i in range(0, len(seeds), chunk)]
+    by_seed: dict[int, ReplicationResult] = {}
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_start_worker,
+                             initargs=(problem, solution, settings)) as pool:
+        futures = [pool.submit(_run_chunk, part, repairer) for part in chunks]
+        for future in as_completed(futures):
+            done = future.result()
+            for result in done:
+                by_seed[result.seed] = result
+            if progress is not None:
+                progress(len(done))
+    return [by_seed[seed] for seed in seeds]

@@ -1,0 +1,1 @@
+"""The SimPy digital twin of a factory and the machine-signal simulator (pure: no I/O)."""
