@@ -68,8 +68,10 @@ def test_invoice_life_cycle(db: Path) -> None:
     report = json.loads(run("invoice", "validate", str(broken), "--json", code=1))
     assert "BR-CO-16" in {finding["rule_id"] for finding in report["fatal"]}
 
-    netted = json.loads(run("billing", "net", "--period", "2026-11", "--json"))
+    netted = json.loads(run("billing", "net", "--period", "2026-11", "--json", "--commit"))
     assert netted["invoices"] == 0 and netted["payments"] == []  # the credit note cancels the invoice
+    assert "already netted" in run("billing", "net", "--period", "2026-11", "--commit", code=2)
+    assert {row["status"] for row in json.loads(run("invoice", "list", "--json"))} == {"netted"}
     ledger = json.loads(run("billing", "ledger", "--json"))
     for balances in ledger.values():
         assert sum(Decimal(v) for v in balances.values()) == 0
@@ -124,6 +126,23 @@ def test_metering_and_netting_commands(db: Path) -> None:
     assert "period" in run("billing", "net", "--period", "11-2026", code=2)
     assert "invoice" in run("invoice", "credit", "NOPE", code=2)
     assert "not valid" not in run("invoice", "validate", str(file), code=2)
+
+
+def test_quote_and_price_list(db: Path) -> None:
+    order = load_scenario("brainport").order(first_plannable_order())
+    quote = json.loads(run("billing", "quote", "--order", order.id, "--scenario", "brainport", "--json"))
+    assert Decimal(quote["total"]) == sum(Decimal(line["amount"]) for line in quote["lines"])
+    prices = json.loads(run("billing", "prices", order.supplier_id, "--json"))
+    prices["margin_percent"] = "0"
+    prices["minimum_order_value"] = "0"
+    path = db / "prices.json"
+    path.write_text(json.dumps(prices))
+    run("billing", "prices", order.supplier_id, "--set", str(path))
+    cheaper = json.loads(run("billing", "quote", "--order", order.id, "--scenario", "brainport", "--json"))
+    assert "margin" not in cheaper["breakdown"]
+    assert Decimal(cheaper["total"]) < Decimal(quote["total"])
+    path.write_text(json.dumps({**prices, "margin_percent": "-5"}))
+    assert "margin_percent" in run("billing", "prices", order.supplier_id, "--set", str(path), code=2)
 
 
 def test_bench_netting_small(db: Path) -> None:

@@ -108,6 +108,10 @@ domestic = st.sampled_from([(VatCategory.STANDARD, Decimal(21)), (VatCategory.ST
 def billing_data(draw: st.DrawFn) -> Invoice:
     intra_eu = draw(st.booleans())
     buyer: InvoiceParty = FOREIGN_BUYER if intra_eu else BUYER
+    names = st.text(alphabet="AaBbZz09 &<>'\"éßø-.", min_size=1, max_size=40).filter(lambda t: t.strip())
+    seller = InvoiceParty.model_validate({**SELLER.model_dump(), "name": draw(names),
+                                          "kvk": draw(st.from_regex(r"\A[0-9]{8}\Z"))})
+    buyer = InvoiceParty.model_validate({**buyer.model_dump(), "name": draw(names)})
     lines = []
     for _ in range(draw(st.integers(1, 6))):
         category, rate = (VatCategory.INTRA_EU, Decimal(0)) if intra_eu else draw(domestic)
@@ -115,7 +119,7 @@ def billing_data(draw: st.DrawFn) -> Invoice:
                                  quantity=draw(quantities), unit_code=draw(st.sampled_from(["C62", "HUR", "KGM"])),
                                  unit_price=draw(prices), vat_category=category, vat_rate=rate))
     issued = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 700)))
-    invoice = make_invoice(buyer=buyer, buyer_id=buyer.id, lines=tuple(lines), issue_date=issued,
+    invoice = make_invoice(seller=seller, buyer=buyer, buyer_id=buyer.id, lines=tuple(lines), issue_date=issued,
                            due_date=issued + timedelta(days=draw(st.integers(0, 60))),
                            delivery_date=issued if intra_eu else None,
                            order_reference=draw(st.one_of(st.none(), st.just("PO-1"))), buyer_reference="ROUTE-7")

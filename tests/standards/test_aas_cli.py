@@ -24,9 +24,9 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def seeded(path: Path, *extra: object) -> str:
-    """A SQLite store holding the sample network (and `extra` records)."""
-    url = f"sqlite:///{path}"
+def seeded(path_or_url: Path | str, *extra: object) -> str:
+    """A store (a SQLite file, or the URL given) holding the sample network and `extra` records."""
+    url = path_or_url if isinstance(path_or_url, str) else f"sqlite:///{path_or_url}"
     with open_store(url) as store, store.transaction() as uow:
         uow.import_network(network())
         for record in extra:
@@ -99,8 +99,8 @@ def test_import_writes_every_record_of_the_file(tmp_path: Path) -> None:
         assert uow.orders.get("o-9") == order("o-9")
 
 
-def test_a_failing_import_changes_nothing(tmp_path: Path) -> None:
-    url = seeded(tmp_path / "fabnet.sqlite")
+def test_a_failing_import_changes_nothing(store_url: str, tmp_path: Path) -> None:
+    url = seeded(store_url)
     renamed = company().model_copy(update={"name": "Renamed B.V."})
     orphan = order("o-9").model_copy(update={"customer_id": "ghost-customer"})
     document = write_document([renamed, machine("laser-9"), orphan], tmp_path / "mixed.json", "json")
@@ -112,6 +112,8 @@ def test_a_failing_import_changes_nothing(tmp_path: Path) -> None:
         assert uow.companies.get("acme-sheet") == company()
         assert uow.machines.find("laser-9") is None
         assert uow.orders.find("o-9") is None
+    code, output = run("import", str(document.with_name("fixed.json")), "--db", url)  # absent file: refused too
+    assert code == 2 and "fixed.json: cannot read the file" in output
 
 
 def test_a_malformed_file_imports_nothing_and_names_the_file(tmp_path: Path) -> None:

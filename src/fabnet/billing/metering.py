@@ -1,7 +1,7 @@
 """Metering: immutable usage events with idempotency keys, and meters that aggregate them per period and group."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -97,7 +97,7 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._events)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[UsageEvent]:
         return iter(self._events.values())
 
 

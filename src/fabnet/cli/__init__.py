@@ -1,23 +1,6 @@
-"""The `fabnet` command line: one Typer app assembled from a module per command group."""
+"""The `fabnet` command line: a lazy root app and a module per command group (see root.GROUPS)."""
 
-from fabnet.cli import (  # noqa: F401  (each module registers its commands on import)
-    aas,
-    bench,
-    billing,
-    db,
-    demo,
-    exchange,
-    hub,
-    invoice,
-    market,
-    node,
-    plan,
-    quality,
-    scenario,
-    schedule,
-    telemetry,
-    twin,
-)
+from fabnet.cli import demo  # noqa: F401  (registers the top-level `fabnet demo`)
 from fabnet.cli.root import app
 
 __all__ = ["app"]

@@ -142,6 +142,81 @@ def _print_netting(result: NettingResult, as_json: bool, show_payments: bool) ->
             console.print(f"  {payment.payer} → {payment.payee}: {payment.amount:.2f}", highlight=False)
 
 
+@app.command("quote")
+def quote_command(
+    order_id: Annotated[str, typer.Option("--order", help="The order to quote.")],
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Take the order from this scenario.")] = None,
+    url: UrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Quote an order from its process plan: machine time, changeovers, material, margin, minimum order value."""
+    from fabnet.billing.pricing import PriceList, quote_plan
+    from fabnet.cli.invoice import order_context, plan_for
+
+    try:
+        with open_store(url) as store, store.transaction() as uow:
+            context = order_context(uow, order_id, scenario)
+            prices = BillingRepository(uow.session).price_list(context.seller.id) or PriceList.for_machines(
+                context.seller.id, context.machines)
+            plan = plan_for(context, None)
+            quote = quote_plan(plan, prices, order_id=order_id, material=context.design.material,
+                               mass_kg_per_unit=Decimal(str(context.design.mass_kg)))
+    except (BillingError, StoreError) as error:
+        fail(str(error))
+    if as_json:
+        console.print_json(json.dumps({**quote.model_dump(mode="json"), "total": f"{quote.total:.2f}",
+                                       "breakdown": {k: f"{v:.2f}" for k, v in quote.breakdown().items()}}))
+        return
+    table = Table("kind", "item", "description", "qty", "unit", "price", "amount",
+                  title=f"quote for order {order_id} ({context.seller.id} → {context.buyer.id})")
+    for line in quote.lines:
+        table.add_row(line.kind.value, line.item_id, line.description, f"{line.quantity.normalize():f}",
+                      line.unit_code, f"{line.unit_price:.2f}", f"{line.amount:.2f}")
+    console.print(table)
+    console.print(f"[bold]total {quote.currency} {quote.total:.2f}[/] excl. VAT", highlight=False)
+
+
+@app.command("prices")
+def prices_command(
+    company: Annotated[str, typer.Argument(help="The company whose price list to show or set.")],
+    set_file: Annotated[Path | None, typer.Option("--set", help="Store this price list (JSON).")] = None,
+    url: UrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a company's price list (stored, or derived from its machines' rates), or store one from JSON."""
+    from fabnet.billing.pricing import PriceList
+
+    new: PriceList | None = None
+    if set_file is not None:
+        try:
+            new = PriceList.model_validate_json(set_file.read_bytes())
+        except OSError as error:
+            fail(f"--set: cannot read {set_file}: {error.strerror}")
+        except ValidationError as error:
+            fail(describe(error, str(set_file)))
+        if new.company_id != company:
+            fail(f"{set_file}: company_id {new.company_id!r} differs from {company!r}")
+    try:
+        with open_store(url) as store, store.transaction() as uow:
+            repo = BillingRepository(uow.session)
+            if new is not None:
+                repo.save_price_list(new)
+            prices = repo.price_list(company) or PriceList.for_machines(company, uow.machines.list(company_id=company))
+    except StoreError as error:
+        fail(str(error))
+    if as_json:
+        console.print_json(prices.model_dump_json())
+        return
+    console.print(f"price list of {company} ({prices.currency}): margin {prices.margin_percent}%, minimum order "
+                  f"{prices.minimum_order_value:.2f}, changeover {prices.changeover_rate:.2f}/h + "
+                  f"{prices.changeover_charge:.2f}, default machine rate {prices.default_hourly_rate:.2f}/h",
+                  highlight=False)
+    for machine, rate in sorted(prices.machine_rates.items()):
+        console.print(f"  machine {machine:<20} {rate:>10.2f} /h", highlight=False)
+    for material, price in sorted(prices.material_prices.items()):
+        console.print(f"  material {material:<19} {price:>10.2f} /kg", highlight=False)
+
+
 @app.command("ledger")
 def ledger_command(
     company: Annotated[str | None, typer.Option("--company", help="One company (default: all).")] = None,

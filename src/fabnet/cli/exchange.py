@@ -12,12 +12,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from fabnet.cli.bench import app as bench_app
-from fabnet.cli.root import app as root_app
 from fabnet.cli.root import console, fail, group
 
 app = group("exchange", "Dataspace Protocol client: catalog, negotiate, transfer.")
-audit_app = typer.Typer(name="audit", help="The connector's hash-chained audit log.", no_args_is_help=True)
-root_app.add_typer(audit_app, name="audit")
+audit_app = group("audit")
 
 NodeOption = Annotated[
     str,

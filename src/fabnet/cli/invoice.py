@@ -82,7 +82,13 @@ def _from_store(uow: UnitOfWork, order_id: str) -> _OrderContext:
     return _OrderContext(order, designs[order.design_id], machines, seller, buyer, designs)
 
 
-def _plan(context: _OrderContext, plan_file: Path | None) -> ProcessPlan:
+def order_context(uow: UnitOfWork, order_id: str, scenario: str | None) -> _OrderContext:
+    """The order with its design, machines and companies, from a scenario or else from the store."""
+    return _from_scenario(scenario, order_id) if scenario else _from_store(uow, order_id)
+
+
+def plan_for(context: _OrderContext, plan_file: Path | None) -> ProcessPlan:
+    """The process plan from a JSON file, or planned now from the design and the supplier's machines."""
     if plan_file is not None:
         try:
             return ProcessPlan.model_validate_json(plan_file.read_bytes())
@@ -127,8 +133,8 @@ def create_command(
             existing = repo.invoice_for_order(order_id)
             if existing is not None:
                 fail(f"--order: order {order_id!r} is already invoiced as {existing}")
-            context = _from_scenario(scenario, order_id) if scenario else _from_store(uow, order_id)
-            plan = _plan(context, plan_file)
+            context = order_context(uow, order_id, scenario)
+            plan = plan_for(context, plan_file)
             prices = repo.price_list(context.seller.id) or PriceList.for_machines(context.seller.id, context.machines)
             try:
                 payment = PaymentInstructions(iban=iban or placeholder_iban(context.seller.kvk),

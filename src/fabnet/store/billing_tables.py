@@ -1,5 +1,4 @@
-"""Billing tables (usage events, invoices, ledger postings and entries, price lists, netting runs) and their
-repository over one unit of work's session. Migration: `0002_billing`."""
+"""Billing tables (events, invoices, ledger, price lists, netting runs) and their repository; see 0002_billing."""
 
 import hashlib
 import json
