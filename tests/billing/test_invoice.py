@@ -97,7 +97,7 @@ def test_dutch_supplier_credit_note_without_reference_fails_nl_r_001(invoice: In
     assert "NL-R-001" in {f.rule_id for f in rules.validate(document) if f.is_fatal}
 
 
-prices = st.decimals(min_value=Decimal("0"), max_value=Decimal("25000"), places=2)
+prices = st.decimals(min_value=Decimal("0"), max_value=Decimal("25000"), places=4)
 quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("5000"), places=3)
 domestic = st.sampled_from([(VatCategory.STANDARD, Decimal(21)), (VatCategory.STANDARD, Decimal(9)),
                             (VatCategory.ZERO, Decimal(0)), (VatCategory.EXEMPT, Decimal(0)),

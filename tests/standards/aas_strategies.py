@@ -1,7 +1,8 @@
 """Hypothesis strategies for valid domain records, drawn from the constraints of the pydantic models.
 
-Text is drawn from letters, digits, punctuation, symbols and spaces of all of Unicode outside the surrogates; it
-leaves out control characters, which XML 1.0 cannot carry (AAS constraint AASd-130 forbids them in every format).
+Text is drawn from letters, digits, punctuation, symbols and spaces of all of Unicode, plus tab, CR and LF; it
+leaves out the other control characters and the surrogates, which XML 1.0 cannot carry (AAS constraint AASd-130
+forbids them in every format).
 """
 
 from datetime import datetime, timedelta, timezone
@@ -39,7 +40,7 @@ from fabnet.domain.skills import SKILLS
 
 identifiers = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:/\-]{0,24}", fullmatch=True)
 texts = (
-    st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=16)
+    st.text(st.characters(categories=("L", "N", "P", "S", "Zs"), include_characters="\t\n\r"), min_size=1, max_size=16)
     .map(str.strip)
     .filter(bool)
 )

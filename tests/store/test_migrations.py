@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Table, inspect
+from sqlalchemy import CheckConstraint, Table, inspect
 
 from fabnet.store import StoreError, heads, open_store, revisions, upgrade
 from fabnet.store.engine import make_engine
@@ -37,6 +37,10 @@ def test_upgrade_from_empty_reaches_every_head_with_the_schema_of_the_tables(emp
             assert [d for d in differences if _table_of(d) in FOUNDATION_TABLES] == []
             foreign_keys = inspect(connection).get_foreign_keys("orders")
             assert {fk["referred_table"] for fk in foreign_keys} == {"companies", "designs"}
+            # alembic does not compare CHECK constraints, so their names are checked here
+            checks = {check["name"] for check in inspect(connection).get_check_constraints("orders")}
+            assert checks == {c.name for c in metadata.tables["orders"].constraints if isinstance(c, CheckConstraint)}
+            assert checks == {"ck_orders_quantity_positive", "ck_orders_due_after_release"}
     finally:
         engine.dispose()
 

@@ -195,3 +195,19 @@ def test_a_solution_that_does_not_match_the_problem_is_refused() -> None:
     wrong = (*solution.operations[:2], Assignment(id="b1", machine="press", start=40, end=55))
     with pytest.raises(ValueError, match="'b1' is assigned to 'press'"):
         FactoryTwin(problem, solution.model_copy(update={"operations": wrong}))
+
+
+def test_repair_loop_with_the_cp_sat_rescheduler() -> None:
+    from fabnet.twin.planning_repair import PlanningRepair
+
+    problem = random_problem(3, jobs=5, machines=3)
+    solution = greedy_schedule(problem)
+    fragile = TwinSettings(default=MachineSettings(mtbf_minutes=25, mttr_minutes=30))
+    twin = FactoryTwin(problem, solution, fragile)
+    plain = twin.run(1)
+    repaired = twin.run(1, PlanningRepair(time_limit=0.2))
+    assert repaired.disruptions and repaired.repairs == len(repaired.disruptions)
+    assert {r.id for r in repaired.operations} == {a.id for a in solution.operations}
+    summary = summarise(problem, solution, [plain], [repaired])
+    assert summary.repair is not None
+    assert summary.repair.with_repair.mean == repaired.total_weighted_tardiness

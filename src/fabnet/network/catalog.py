@@ -260,6 +260,13 @@ class CapabilityCatalog:
         self._current: dict[str, int] = {}  # company id → its current row
         self._kvk_owner: dict[str, str] = {}
         self._machines: list[_MachineRow] = []
+        # flat columns of the machine and company tables, turned into arrays when a skill is frozen
+        self._machine_company: list[int] = []
+        self._machine_rate: list[float] = []
+        self._machine_free: list[float] = []
+        self._company_hub: list[int] = []
+        self._company_latitude: list[float] = []
+        self._company_longitude: list[float] = []
         self._skills: dict[str, _SkillColumns] = {}
 
     # ----------------------------------------------------------------------------------------------- building
@@ -303,13 +310,19 @@ class CapabilityCatalog:
             machine = item.machine
             row = len(self._machines)
             machine_rows.append(row)
-            self._machines.append(_MachineRow(company_row, machine.id, machine.name, float(machine.hourly_rate_eur),
-                                              item.free_minutes_per_week))
+            rate = float(machine.hourly_rate_eur)
+            self._machines.append(_MachineRow(company_row, machine.id, machine.name, rate, item.free_minutes_per_week))
+            self._machine_company.append(company_row)
+            self._machine_rate.append(rate)
+            self._machine_free.append(item.free_minutes_per_week)
             for skill in machine.skills:
                 self._index_skill(row, skill)
                 skills += 1
         self._companies.append(_CompanyRow(company, hub_code, tuple(machine_rows)))
         self._company_active.append(True)
+        self._company_hub.append(hub_code)
+        self._company_latitude.append(company.address.latitude)
+        self._company_longitude.append(company.address.longitude)
         self._current[company.id] = company_row
         self._kvk_owner[company.kvk] = company.id
         return OnboardingReceipt(company_id=company.id, hub_id=company.hub_id, machines=len(listing.machines),
@@ -345,22 +358,20 @@ class CapabilityCatalog:
             return None
         if columns.frozen is None:
             machine_row = np.asarray(columns.machine_row, dtype=np.int64)
-            company_of_machine = np.fromiter((m.company_row for m in self._machines), np.int64, len(self._machines))
-            company_row = company_of_machine[machine_row]
-            active = np.asarray(self._company_active, dtype=bool)[company_row]
-            sites = np.asarray([(c.company.address.latitude, c.company.address.longitude, c.hub_code)
-                                for c in self._companies], dtype=np.float64)
-            rates = np.fromiter((m.rate for m in self._machines), np.float64, len(self._machines))
-            free = np.fromiter((m.free for m in self._machines), np.float64, len(self._machines))
+            company_row = np.asarray(self._machine_company, dtype=np.int64)[machine_row]
             columns.frozen = _FrozenSkill(
-                machine_row=machine_row, company_row=company_row, active=active,
+                machine_row=machine_row, company_row=company_row,
+                active=np.asarray(self._company_active, dtype=bool)[company_row],
                 min_t=np.asarray(columns.min_t, dtype=np.float64), max_t=np.asarray(columns.max_t, dtype=np.float64),
                 envelope=np.asarray(columns.envelope, dtype=np.float64).reshape(-1, 3),
                 capability=np.asarray(columns.capability, dtype=np.float64),
                 any_material=np.asarray(columns.any_material, dtype=bool),
                 postings={t: np.asarray(rows, dtype=np.int64) for t, rows in columns.postings.items()},
-                hub=sites[company_row, 2].astype(np.int64), latitude=sites[company_row, 0],
-                longitude=sites[company_row, 1], rate=rates[machine_row], free=free[machine_row],
+                hub=np.asarray(self._company_hub, dtype=np.int64)[company_row],
+                latitude=np.asarray(self._company_latitude, dtype=np.float64)[company_row],
+                longitude=np.asarray(self._company_longitude, dtype=np.float64)[company_row],
+                rate=np.asarray(self._machine_rate, dtype=np.float64)[machine_row],
+                free=np.asarray(self._machine_free, dtype=np.float64)[machine_row],
             )
         return columns.frozen
 

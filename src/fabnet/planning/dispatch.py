@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from fabnet.planning.permutation_search import FlowShop
 from fabnet.planning.schedule.data import ScheduleData
 from fabnet.planning.timetable import Placement, earliest_fit, timetable
 
@@ -114,48 +115,24 @@ def neh(data: ScheduleData) -> list[Placement] | None:
     setups, release dates and the problem's objective; None when the problem is not flow-shop shaped."""
     if not data.is_flow_shop or any(op.fixed_start is not None for op in data.operations):
         return None
-    machines = range(len(data.machines))
+    shop = FlowShop.from_data(data)
     n = len(data.jobs)
-    ops = [[data.job_operation_on(j, k) for k in machines] for j in range(n)]
-    p = [[data.operations[ops[j][k]].modes[0].duration for k in machines] for j in range(n)]
-    fam = [data.operations[ops[j][0]].family for j in range(n)]
-    setup = [[[data.setup(k, fam[a], fam[b]) for b in range(n)] for a in range(n)] for k in machines]
-    initial = [[data.initial_setup(k, fam[b]) for b in range(n)] for k in machines]
-    release = [data.jobs[j].release for j in range(n)]
-    weights = data.problem.objective
-
-    def cost(sequence: list[int]) -> int:
-        finish = [0] * len(data.machines)
-        previous = -1
-        tardiness = total_setup = 0
-        for j in sequence:
-            ready = release[j]
-            for k in machines:
-                s = initial[k][j] if previous < 0 else setup[k][previous][j]
-                total_setup += s
-                ready = max(ready, finish[k] + s) + p[j][k]
-                finish[k] = ready
-            due = data.jobs[j].due
-            if due is not None:
-                tardiness += data.jobs[j].weight * max(0, ready - due)
-            previous = j
-        return (weights.makespan * finish[-1] + weights.weighted_tardiness * tardiness
-                + weights.total_setup * total_setup)
-
-    if weights.weighted_tardiness and any(job.due is not None for job in data.jobs):
-        order = sorted(range(n), key=lambda j: (data.jobs[j].due if data.jobs[j].due is not None else data.horizon,
-                                                -sum(p[j])))
+    total = [sum(row) for row in shop.p]
+    if shop.w_tardiness and any(due is not None for due in shop.due):
+        order = sorted(range(n), key=lambda j: (shop.due[j] if shop.due[j] is not None else data.horizon, -total[j]))
     else:
-        order = sorted(range(n), key=lambda j: -sum(p[j]))
+        order = sorted(range(n), key=lambda j: -total[j])
     sequence: list[int] = []
     for j in order:
-        best_cost, best_at = None, 0
-        for at in range(len(sequence) + 1):
-            value = cost([*sequence[:at], j, *sequence[at:]])
-            if best_cost is None or value < best_cost:
-                best_cost, best_at = value, at
-        sequence.insert(best_at, j)
-    return timetable(data, {k: [ops[j][k] for j in sequence] for k in machines})
+        _, at = shop.best_insertion(sequence, j)
+        sequence.insert(at, j)
+    return sequence_schedule(data, sequence)
+
+
+def sequence_schedule(data: ScheduleData, sequence: list[int]) -> list[Placement] | None:
+    """Timetable one job sequence on every machine of a flow-shop shaped problem."""
+    machines = range(len(data.machines))
+    return timetable(data, {k: [data.job_operation_on(j, k) for j in sequence] for k in machines})
 
 
 def initial_schedule(data: ScheduleData) -> list[Placement]:

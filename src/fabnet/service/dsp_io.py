@@ -138,6 +138,8 @@ async def handle(
                                     headers=headers)
             status, body, process_id = handler(work, inbound)
             entry = work.log("received", inbound.sender, message["@type"], process_id, inbound.body)
+            for followup in work.followups:
+                followup(work)
             receipt = audit.issue_receipt(runtime.identity.keys, runtime.member_id, entry.record.message_sha256, entry)
             text = json.dumps(body, separators=(",", ":"))
             if inbound.message_id:

@@ -110,19 +110,10 @@ def receive_initial_request(runtime: NodeRuntime, work: Work, inbound: Inbound) 
     )
     work.session.add(row)
     work.touched.add(row.pid)
+    response = view(row)
     if asset.auto_agree and offer.get("@id") == asset.offer_id and _rules(offer) == _rules(asset.offer()):
-        pid = row.pid
-        work.after.append(lambda: _auto(runtime, pid, agree))
-    return 201, view(row), row.pid
-
-
-def _auto(runtime: NodeRuntime, pid: str, action) -> None:  # type: ignore[no-untyped-def]
-    try:
-        with runtime.work() as work:
-            action(runtime, work, load(work, pid))
-    except ProtocolError:
-        # the counterparty moved the process meanwhile (terminated it, say): nothing automatic to do
-        return
+        work.followups.append(lambda w: agree(runtime, w, row))
+    return 201, response, row.pid
 
 
 def agree(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
@@ -236,7 +227,7 @@ def receive(runtime: NodeRuntime, work: Work, inbound: Inbound, pid: str) -> tup
                                 *_pids(row))
         row.agreement, row.agreement_id = agreement, agreement["@id"]
         if row.auto:
-            work.after.append(lambda: _auto(runtime, pid, verify))
+            work.followups.append(lambda w: verify(runtime, w, row))
     if step is NegotiationStep.VERIFY and row.auto:
-        work.after.append(lambda: _auto(runtime, pid, finalize))
+        work.followups.append(lambda w: finalize(runtime, w, row))
     return 200, view(row), row.pid

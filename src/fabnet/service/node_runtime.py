@@ -72,6 +72,8 @@ class Work:
     touched: set[str] = field(default_factory=set)
     queued: bool = False
     after: list[Callable[[], None]] = field(default_factory=list)
+    followups: list[Callable[["Work"], None]] = field(default_factory=list)
+    """Automatic next steps that run in this same unit of work, after the received message is logged."""
 
     def log(self, direction: str, peer: str, message_type: str, process_id: str, body: bytes) -> audit.AuditEntry:
         record = audit.AuditRecord(

@@ -132,7 +132,7 @@ class Testbed:
                 keys_file.write_text(json.dumps(keys.private_jwks()), encoding="utf-8")
             config = {
                 "port": port, "data_dir": str(folder / "data"), "keys_file": str(keys_file),
-                "credential_file": str(bundle_file), "trust_refresh_s": 1.0, "assets": spec.assets, **spec.extra,
+                "credential_file": str(bundle_file), "trust_refresh_s": 5.0, "assets": spec.assets, **spec.extra,
             }
             config_file = folder / "node.json"
             config_file.write_text(json.dumps(config), encoding="utf-8")

@@ -93,17 +93,9 @@ def receive_request(runtime: NodeRuntime, work: Work, inbound: Inbound) -> tuple
         auto=True, content_sha256=None, size=None, error=None, created_at=now, updated_at=now,
     )
     work.session.add(row)
-    pid = row.pid
-    work.after.append(lambda: _auto(runtime, pid, start))
-    return 201, view(row), row.pid
-
-
-def _auto(runtime: NodeRuntime, pid: str, action) -> None:  # type: ignore[no-untyped-def]
-    try:
-        with runtime.work() as work:
-            action(runtime, work, load(work, pid))
-    except ProtocolError:
-        return
+    response = view(row)
+    work.followups.append(lambda w: start(runtime, w, row))
+    return 201, response, row.pid
 
 
 def start(runtime: NodeRuntime, work: Work, row: TransferRow) -> None:

@@ -114,8 +114,22 @@ class MqttPublisher:
         self._client.max_queued_messages_set(0)  # unlimited: nothing is dropped while the broker is away
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         self._keepalive = keepalive
-        self._pending: list[mqtt.MQTTMessageInfo] = []
+        # message ids sent but not yet acknowledged; paho keeps (and resends) QoS-1 messages across reconnects,
+        # so a message published while the broker is away is pending, not failed
+        self._unacked: set[int] = set()
+        self._early_acks: set[int] = set()
+        self._acked = threading.Condition()
+        self._client.on_publish = self._on_publish
         self.published = 0
+
+    def _on_publish(self, client: mqtt.Client, userdata: object, mid: int, reason: object,
+                    properties: object) -> None:
+        with self._acked:
+            if mid in self._unacked:
+                self._unacked.discard(mid)
+            else:
+                self._early_acks.add(mid)
+            self._acked.notify_all()
 
     def connect(self, timeout: float = 5.0) -> None:
         check_reachable(self.host, self.port, timeout)
@@ -149,22 +163,22 @@ class MqttPublisher:
 
     def publish_payload(self, topic: str, payload: str | bytes) -> None:
         """Publish an already encoded message (a sample object or a batch array)."""
-        self._pending.append(self._client.publish(topic, payload, qos=self.qos))
+        info = self._client.publish(topic, payload, qos=self.qos)
+        if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
+            raise BrokerUnavailable(f"MQTT client queue for {_host(self.host, self.port)} is full")
         self.published += 1
-        if len(self._pending) > 1000:
-            self._pending = [info for info in self._pending if not info.is_published()]
+        if self.qos == 0:
+            return
+        with self._acked:
+            if info.mid in self._early_acks:
+                self._early_acks.discard(info.mid)
+            else:
+                self._unacked.add(info.mid)
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Wait until every message is acknowledged by the broker; False on timeout."""
-        for info in self._pending:
-            try:
-                info.wait_for_publish(timeout)
-            except (RuntimeError, ValueError):
-                return False
-            if not info.is_published():
-                return False
-        self._pending = []
-        return True
+        """Wait until the broker has acknowledged every message (also those sent while it was away)."""
+        with self._acked:
+            return self._acked.wait_for(lambda: not self._unacked, timeout)
 
     def close(self) -> None:
         self._client.disconnect()

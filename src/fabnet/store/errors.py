@@ -30,8 +30,10 @@ def driver_reason(error: DBAPIError) -> str:
     if reason.startswith("connection failed:"):
         reason = reason.rsplit("failed: ", 1)[1]
     reason = reason.removeprefix("FATAL:").strip()
-    detail = next((line for line in lines[1:] if line.startswith("DETAIL:")), None)
-    return f"{reason} ({detail.removeprefix('DETAIL:').strip()})" if detail else reason
+    # "Key (design_id)=(x) is not present…" helps; "Failing row contains (…the whole document…)" does not
+    keys = (line.removeprefix("DETAIL:").strip() for line in lines[1:] if line.startswith("DETAIL:  Key "))
+    detail = next(keys, None)
+    return f"{reason} ({detail})" if detail else reason
 
 
 def connection_error(url: URL, error: DBAPIError) -> StoreError:

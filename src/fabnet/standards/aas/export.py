@@ -180,6 +180,13 @@ def _capability_set(offered: list[tuple[Machine, MachineSkill]]) -> model.Submod
         )
         comment = f"{definition.name if definition else skill.skill} on {machine.name}"
         properties = [
+            model.ReferenceElement(
+                "Machine",
+                model.ModelReference(
+                    (model.Key(model.KeyTypes.ASSET_ADMINISTRATION_SHELL, semantics.shell_id("machine", machine.id)),),
+                    model.AssetAdministrationShell,
+                ),
+            ),
             model.Property(
                 "MachineId",
                 model.datatypes.String,

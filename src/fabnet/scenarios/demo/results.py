@@ -1,0 +1,224 @@
+"""What each demo stage produced, as plain pydantic records; together they are `summary.json` (`fabnet.demo/1`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DatabaseResult(_Result):
+    """Stage 1: the fresh database and what the scenario import stored in it."""
+
+    path: str
+    url: str
+    revisions: tuple[str, ...]
+    imported: dict[str, int]
+    """records written by the import, by kind"""
+    stored: dict[str, int]
+    """records counted back from the database after the commit, by kind"""
+
+
+class DocumentFile(_Result):
+    kind: Literal["company", "design", "order", "passport"]
+    record_id: str
+    path: str
+    """relative to the demo's output folder"""
+    format: Literal["json", "xml", "aasx"]
+    size_bytes: int
+    findings: tuple[str, ...] = ()
+    """aas-core3.1 verification findings of the file as written (empty = conforms)"""
+
+
+class DocumentsResult(_Result):
+    """Stage 2: AAS documents written and verified with aas-core3.1."""
+
+    folder: str
+    files: tuple[DocumentFile, ...]
+    by_kind: dict[str, int]
+    findings: int
+
+
+class Kpis(_Result):
+    """Figures of one schedule, recomputed by the independent checker."""
+
+    makespan_min: int
+    total_changeover_min: int
+    weighted_tardiness_min: int
+
+
+class CompanySchedule(_Result):
+    """Stage 3, one supplier: CP-SAT against the dispatching baselines, the independent check, the files."""
+
+    company_id: str
+    company_name: str
+    jobs: int
+    operations: int
+    machines: int
+    warnings: tuple[str, ...]
+    """orders or operations the company cannot do itself (left for subcontracting)"""
+    status: str
+    solve_seconds: float
+    lower_bound: int | None
+    feasible: bool
+    violations: tuple[str, ...]
+    cpsat: Kpis
+    fcfs: Kpis
+    """first come, first served: jobs by release, each operation on its quickest machine"""
+    atcs: Kpis
+    """apparent tardiness cost with setups, the dispatching rule a simple MES would use"""
+    changeover_saved_min: int
+    """changeover minutes CP-SAT saves against first come, first served"""
+    problem_file: str
+    solution_file: str
+    gantt_file: str
+
+
+class SchedulingResult(_Result):
+    companies: tuple[CompanySchedule, ...]
+    all_feasible: bool
+    changeover_fcfs_h: float
+    changeover_cpsat_h: float
+    changeover_saved_h: float
+    weighted_tardiness_fcfs: int
+    weighted_tardiness_cpsat: int
+
+
+class OrderForecast(_Result):
+    order_id: str
+    due_min: int | None
+    planned_completion_min: int
+    p90_completion_min: float
+    p90_completion_at: str
+    on_time_probability: float
+
+
+class MachineForecast(_Result):
+    machine_id: str
+    utilisation: float
+    oee: float
+    energy_kwh: float
+
+
+class CompanyForecast(_Result):
+    """Stage 4, one supplier: Monte Carlo replications of its CP-SAT schedule in the SimPy twin."""
+
+    company_id: str
+    replications: int
+    seeds: tuple[int, ...]
+    planned_makespan_min: int
+    p90_makespan_min: float
+    all_on_time_probability: float
+    orders: tuple[OrderForecast, ...]
+    machines: tuple[MachineForecast, ...]
+    twin_file: str
+
+
+class TwinResult(_Result):
+    companies: tuple[CompanyForecast, ...]
+    replications: int
+    orders: int
+    orders_p90_on_time: int
+    """orders whose on-time probability is at least 90 %"""
+    mean_on_time_probability: float
+    mean_oee: float
+    energy_kwh: float
+
+
+class QualityAlarm(_Result):
+    rule: str
+    description: str
+    characteristic: str
+    value: float
+    part_id: str
+    part_index: int
+    parts_after_drift_start: int
+    machine_flagged: bool
+    parts_held: tuple[str, ...]
+
+
+class RescheduleResult(_Result):
+    """The schedule repaired around the rework operation the alarm asked for."""
+
+    company_id: str
+    reworked_operation: str
+    rework_operation: str
+    rework_minutes: int
+    event_minute: int
+    frozen: int
+    moved: int
+    feasible: bool
+    weighted_tardiness_before: int
+    weighted_tardiness_after: int
+    makespan_before_min: int
+    makespan_after_min: int
+
+
+class QualityResult(_Result):
+    """Stage 5: an injected drift, caught by the stream monitor, the part held, rework rescheduled, passports."""
+
+    machine_id: str
+    company_id: str
+    fault: str
+    parts_simulated: int
+    phase1_parts: int
+    false_alarms_before_drift: int
+    alarm: QualityAlarm
+    reschedule: RescheduleResult
+    passports: tuple[DocumentFile, ...]
+    passport_verdicts: dict[str, str]
+
+
+class NettingPayment(_Result):
+    payer: str
+    payee: str
+    amount_eur: str
+
+
+class BillingResult(_Result):
+    """Stage 6: Peppol BIS 3 invoices, their validation, the ledgers and multilateral netting."""
+
+    invoices: int
+    orders_not_invoiced: tuple[str, ...]
+    net_total_eur: str
+    vat_total_eur: str
+    gross_total_eur: str
+    validated: int
+    schema_errors: int
+    fatal_findings: int
+    warnings: int
+    postings: int
+    ledger: dict[str, dict[str, str]]
+    """company → account → balance after netting"""
+    periods: tuple[str, ...]
+    payments_before: int
+    payments_after: int
+    gross_settled_eur: str
+    net_settled_eur: str
+    payments: tuple[NettingPayment, ...]
+    invoice_folder: str
+
+
+class DemoSummary(_Result):
+    """Everything the demo measured, machine-readable (`summary.json`)."""
+
+    format: Literal["fabnet.demo/1"] = "fabnet.demo/1"
+    scenario: str
+    mode: str
+    note: str
+    started_at: str
+    options: dict[str, float | int | bool | str]
+    database: DatabaseResult
+    documents: DocumentsResult
+    scheduling: SchedulingResult
+    twin: TwinResult
+    quality: QualityResult
+    billing: BillingResult
+    stage_seconds: dict[str, float]
+    total_seconds: float
+    report_file: str
+    summary_file: str
