@@ -228,6 +228,19 @@ class _FrozenSkill:
 
 
 @dataclass(frozen=True)
+class _Tables:
+    """The machine and company tables as arrays, rebuilt after each change of membership."""
+
+    machine_company: npt.NDArray[np.int64]
+    machine_rate: npt.NDArray[np.float64]
+    machine_free: npt.NDArray[np.float64]
+    company_active: npt.NDArray[np.bool_]
+    company_hub: npt.NDArray[np.int64]
+    company_latitude: npt.NDArray[np.float64]
+    company_longitude: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
 class _MachineRow:
     company_row: int
     machine_id: str
@@ -267,6 +280,8 @@ class CapabilityCatalog:
         self._company_hub: list[int] = []
         self._company_latitude: list[float] = []
         self._company_longitude: list[float] = []
+        self._version = 0
+        self._table_cache: tuple[int, _Tables] | None = None
         self._skills: dict[str, _SkillColumns] = {}
 
     # ----------------------------------------------------------------------------------------------- building
@@ -325,6 +340,7 @@ class CapabilityCatalog:
         self._company_longitude.append(company.address.longitude)
         self._current[company.id] = company_row
         self._kvk_owner[company.kvk] = company.id
+        self._version += 1
         return OnboardingReceipt(company_id=company.id, hub_id=company.hub_id, machines=len(listing.machines),
                                  skills=skills, replaced=replaced)
 
@@ -349,6 +365,7 @@ class CapabilityCatalog:
             raise KeyError(f"company {company_id!r} is not listed in the catalog")
         self._company_active[row] = False
         self._kvk_owner.pop(self._companies[row].company.kvk, None)
+        self._version += 1
         for columns in self._skills.values():
             columns.frozen = None
 
@@ -357,23 +374,34 @@ class CapabilityCatalog:
         if columns is None or not columns.machine_row:
             return None
         if columns.frozen is None:
+            tables = self._tables()
             machine_row = np.asarray(columns.machine_row, dtype=np.int64)
-            company_row = np.asarray(self._machine_company, dtype=np.int64)[machine_row]
+            company_row = tables.machine_company[machine_row]
             columns.frozen = _FrozenSkill(
-                machine_row=machine_row, company_row=company_row,
-                active=np.asarray(self._company_active, dtype=bool)[company_row],
+                machine_row=machine_row, company_row=company_row, active=tables.company_active[company_row],
                 min_t=np.asarray(columns.min_t, dtype=np.float64), max_t=np.asarray(columns.max_t, dtype=np.float64),
                 envelope=np.asarray(columns.envelope, dtype=np.float64).reshape(-1, 3),
                 capability=np.asarray(columns.capability, dtype=np.float64),
                 any_material=np.asarray(columns.any_material, dtype=bool),
                 postings={t: np.asarray(rows, dtype=np.int64) for t, rows in columns.postings.items()},
-                hub=np.asarray(self._company_hub, dtype=np.int64)[company_row],
-                latitude=np.asarray(self._company_latitude, dtype=np.float64)[company_row],
-                longitude=np.asarray(self._company_longitude, dtype=np.float64)[company_row],
-                rate=np.asarray(self._machine_rate, dtype=np.float64)[machine_row],
-                free=np.asarray(self._machine_free, dtype=np.float64)[machine_row],
+                hub=tables.company_hub[company_row], latitude=tables.company_latitude[company_row],
+                longitude=tables.company_longitude[company_row], rate=tables.machine_rate[machine_row],
+                free=tables.machine_free[machine_row],
             )
         return columns.frozen
+
+    def _tables(self) -> "_Tables":
+        if self._table_cache is None or self._table_cache[0] != self._version:
+            self._table_cache = (self._version, _Tables(
+                machine_company=np.asarray(self._machine_company, dtype=np.int64),
+                machine_rate=np.asarray(self._machine_rate, dtype=np.float64),
+                machine_free=np.asarray(self._machine_free, dtype=np.float64),
+                company_active=np.asarray(self._company_active, dtype=bool),
+                company_hub=np.asarray(self._company_hub, dtype=np.int64),
+                company_latitude=np.asarray(self._company_latitude, dtype=np.float64),
+                company_longitude=np.asarray(self._company_longitude, dtype=np.float64),
+            ))
+        return self._table_cache[1]
 
     def prepare(self) -> None:
         """Build the search arrays of every skill now rather than on the first search after a change."""

@@ -7,10 +7,9 @@ brakes, machining centres, ...) with ranges drawn around typical figures. Listin
 as a node would send them, so that onboarding pays for validation.
 """
 
+import random
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from fabnet.network.catalog import MINUTES_PER_WEEK
 from fabnet.network.programme import FIVE_HUBS
@@ -23,6 +22,7 @@ _CITY = {"hub-brainport": "Eindhoven", "hub-rotterdam": "Rotterdam", "hub-oost":
          "hub-noord": "Groningen", "hub-noordwest": "Amsterdam"}
 _HUB_SHARE = (0.32, 0.24, 0.18, 0.12, 0.14)
 """Members per hub: Brainport and Zuid-Holland hold most of the manufacturing SMEs."""
+_LETTERS = "ABCDEFGHJKLMNPRSTVWXZ"
 _NAMES = ("Kempen", "Dommel", "Maas", "Rijn", "Twente", "Veluwe", "Peel", "Waal", "Amstel", "Eems", "Delta", "Hunze")
 _TRADES = ("Metaal", "Precisie", "Plaatwerk", "Techniek", "Las", "Machinebouw", "Coating", "Engineering")
 
@@ -70,7 +70,7 @@ _TEMPLATES = (
     _Template("inspect.cmm", ((),), None, ((700, 1000, 600), (1200, 2000, 1000)), (0.002,), (80, 120), (2, 4),
               {"probe_accuracy_um": (1.5, 3)}),
 )
-_TEMPLATE_SHARE = np.array([14, 3, 12, 8, 4, 12, 5, 9, 1, 3, 5, 10, 5], dtype=float)
+_TEMPLATE_SHARE = (14, 3, 12, 8, 4, 12, 5, 9, 1, 3, 5, 10, 5)
 """How common each machine class is among Dutch metalworking SMEs (relative weights)."""
 _SHIFTS = (
     [{"weekdays": [0, 1, 2, 3, 4], "start_minute": 420, "end_minute": 930}],
@@ -100,26 +100,27 @@ def elfproef(vat_id: str) -> bool:
 
 def synthetic_listings(members: int, *, machines_per_member: int = 10, seed: int = 0) -> list[dict[str, Any]]:
     """`members` member listings (JSON-ready dicts) with `machines_per_member` machines each on average."""
-    rng = np.random.default_rng(seed)
-    kvks = 10_000_000 + rng.choice(90_000_000, size=members, replace=False)
-    hubs = rng.choice(len(FIVE_HUBS), size=members, p=_HUB_SHARE)
+    rng = random.Random(seed)
+    kvks = rng.sample(range(10_000_000, 100_000_000), members)
+    hubs = rng.choices(FIVE_HUBS, weights=_HUB_SHARE, k=members)
     listings = []
     for n in range(members):
-        hub = FIVE_HUBS[int(hubs[n])]
+        hub = hubs[n]
         low, high = _POSTCODE_PREFIX[hub.id]
         company_id = f"m{n:05d}"
-        count = max(1, int(rng.poisson(machines_per_member - 1)) + 1)
+        # 1 + a geometric-like spread around the mean: most SMEs run a few machines, some run many
+        count = 1 + round(rng.expovariate(1 / max(machines_per_member - 1, 0.1)))
         company = {
             "id": company_id,
             "name": f"{_NAMES[n % len(_NAMES)]} {_TRADES[(n // len(_NAMES)) % len(_TRADES)]} {n} B.V.",
-            "kvk": f"{int(kvks[n]):08d}",
-            "vat_id": vat_id_for(int(kvks[n])),
+            "kvk": f"{kvks[n]:08d}",
+            "vat_id": vat_id_for(kvks[n]),
             "address": {
-                "street": f"Industrieweg {1 + n % 200}", "postal_code": f"{rng.integers(low, high + 1)} "
-                f"{chr(65 + int(rng.integers(0, 26)))}{chr(65 + int(rng.integers(0, 26)))}",
+                "street": f"Industrieweg {1 + n % 200}",
+                "postal_code": f"{rng.randint(low, high)} {rng.choice(_LETTERS)}{rng.choice(_LETTERS)}",
                 "city": _CITY[hub.id],
-                "latitude": round(hub.latitude + float(rng.normal(0, 0.15)), 5),
-                "longitude": round(hub.longitude + float(rng.normal(0, 0.2)), 5),
+                "latitude": round(hub.latitude + rng.gauss(0, 0.15), 5),
+                "longitude": round(hub.longitude + rng.gauss(0, 0.2), 5),
             },
             "hub_id": hub.id,
         }
@@ -128,21 +129,21 @@ def synthetic_listings(members: int, *, machines_per_member: int = 10, seed: int
     return listings
 
 
-def _machine(rng: np.random.Generator, company_id: str, k: int) -> dict[str, Any]:
-    template = _TEMPLATES[int(rng.choice(len(_TEMPLATES), p=_TEMPLATE_SHARE / _TEMPLATE_SHARE.sum()))]
+def _machine(rng: random.Random, company_id: str, k: int) -> dict[str, Any]:
+    template = rng.choices(_TEMPLATES, weights=_TEMPLATE_SHARE)[0]
     skill: dict[str, Any] = {
         "skill": template.skill,
-        "materials": list(template.materials[int(rng.integers(len(template.materials)))]),
-        "envelope_mm": list(template.envelope[int(rng.integers(len(template.envelope)))]),
-        "tolerance_mm": float(rng.choice(template.tolerance)),
-        "parameters": {name: round(float(rng.uniform(lo, hi)), 1) for name, (lo, hi) in template.parameters.items()},
+        "materials": list(rng.choice(template.materials)),
+        "envelope_mm": list(rng.choice(template.envelope)),
+        "tolerance_mm": rng.choice(template.tolerance),
+        "parameters": {name: round(rng.uniform(lo, hi), 1) for name, (lo, hi) in template.parameters.items()},
     }
     if template.thickness is not None:
         low, high = template.thickness
         skill["min_thickness_mm"] = low
-        skill["max_thickness_mm"] = round(float(rng.uniform(0.4, 1.0)) * high, 1)
-    power = round(float(rng.uniform(*template.power_kw)), 1)
-    shifts = _SHIFTS[int(rng.choice(3, p=(0.5, 0.4, 0.1)))]
+        skill["max_thickness_mm"] = round(rng.uniform(0.4, 1.0) * high, 1)
+    power = round(rng.uniform(*template.power_kw), 1)
+    shifts = rng.choices(_SHIFTS, weights=(0.5, 0.4, 0.1))[0]
     staffed = sum(5 * (s["end_minute"] - s["start_minute"]) for s in shifts) if shifts else MINUTES_PER_WEEK
     return {
         "machine": {
@@ -155,5 +156,5 @@ def _machine(rng: np.random.Generator, company_id: str, k: int) -> dict[str, Any
             "idle_power_kw": round(power * 0.15, 2),
             "calendar": {"shifts": shifts},
         },
-        "free_minutes_per_week": round(float(rng.uniform(0.05, 0.6)) * staffed, 1),
+        "free_minutes_per_week": round(rng.uniform(0.05, 0.6) * staffed, 1),
     }

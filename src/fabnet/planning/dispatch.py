@@ -9,9 +9,10 @@ term the slack term is replaced by the job's remaining work (most-work-remaining
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
-from fabnet.planning.permutation_search import FlowShop
+from fabnet.planning.permutation_search import FlowShop, iterated_greedy
 from fabnet.planning.schedule.data import ScheduleData
 from fabnet.planning.timetable import Placement, earliest_fit, timetable
 
@@ -135,10 +136,18 @@ def sequence_schedule(data: ScheduleData, sequence: list[int]) -> list[Placement
     return timetable(data, {k: [data.job_operation_on(j, k) for j in sequence] for k in machines})
 
 
-def initial_schedule(data: ScheduleData) -> list[Placement]:
-    """The warm start: NEH for permutation flow shops, ATCS otherwise."""
-    if data.problem.permutation:
-        found = neh(data)
-        if found is not None:
-            return found
+def initial_schedule(data: ScheduleData, search_seconds: float = 0.0, seed: int = 0) -> list[Placement]:
+    """The warm start: for permutation flow shops NEH, improved by iterated greedy for `search_seconds`;
+    ATCS otherwise."""
+    if data.problem.permutation and data.is_flow_shop and not any(op.fixed_start is not None for op in data.operations):
+        started = time.monotonic()
+        first = neh(data)
+        if first is not None:
+            if search_seconds <= 0:
+                return first
+            by_start = sorted((p for p in first if p.machine == 0), key=lambda p: p.start)
+            sequence = [data.operations[p.operation].job for p in by_start]
+            remaining = search_seconds - (time.monotonic() - started)
+            better = sequence_schedule(data, iterated_greedy(FlowShop.from_data(data), sequence, remaining, seed))
+            return better if better is not None else first
     return atcs(data)

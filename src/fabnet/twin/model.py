@@ -383,12 +383,14 @@ class _Replication:
         self.disruptions.append(disruption)
         if self.repairer is None:
             return
-        repaired = self.repairer(self.twin.problem, self._snapshot(), disruption)
+        snapshot = self._snapshot()
+        repaired = self.repairer(self.twin.problem, snapshot, disruption)
         self.repairs += 1
         by_id = {a.id: a for a in repaired.operations}
+        unchanged = {a.id: a for a in snapshot.operations}
         for i, op in enumerate(self.twin.ops):
-            if self.committed[i] or op.id not in by_id:
-                continue
+            if self.committed[i] or op.id not in by_id or by_id[op.id] == unchanged[op.id]:
+                continue  # begun, not in the repair, or left as it stood: the floor keeps its plan
             assignment = by_id[op.id]
             if assignment.machine not in op.durations:
                 raise ValueError(f"repaired solution puts operation {op.id!r} on {assignment.machine!r}, "

@@ -25,6 +25,8 @@ class SolveOptions:
     seed: int = 0
     warm_start: bool = True
     log: bool = False
+    # permutation flow shops: this share of the time goes to iterated greedy before CP-SAT takes over
+    search_share: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,8 @@ def solve_data(
     if hint is None and options.warm_start:
         from fabnet.planning.dispatch import initial_schedule  # dispatch reads this package's data: import late
 
-        hint = initial_schedule(data)
+        search = options.search_share * options.time_limit if data.problem.permutation else 0.0
+        hint = initial_schedule(data, search, options.seed)
     if hint is not None:
         built.add_hint(hint, stability)
         if on_progress is not None:

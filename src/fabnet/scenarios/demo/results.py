@@ -156,6 +156,8 @@ class RescheduleResult(_Result):
     weighted_tardiness_after: int
     makespan_before_min: int
     makespan_after_min: int
+    solution_file: str
+    gantt_file: str
 
 
 class QualityResult(_Result):

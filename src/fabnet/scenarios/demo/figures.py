@@ -1,0 +1,59 @@
+"""The summary table of a demo run: one labelled figure per line, shared by the terminal and the HTML report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fabnet.scenarios.demo.results import DemoSummary
+
+
+@dataclass(frozen=True)
+class Figure:
+    stage: str
+    label: str
+    value: str
+
+
+def summary_figures(summary: DemoSummary) -> list[Figure]:
+    db, docs, plan, twin, quality, bill = (summary.database, summary.documents, summary.scheduling, summary.twin,
+                                           summary.quality, summary.billing)
+    alarm, rework = quality.alarm, quality.reschedule
+    stored = db.stored
+    return [
+        Figure("database", "records stored", f"{stored['companies']} companies, {stored['machines']} machines, "
+                                             f"{stored['designs']} designs, {stored['orders']} orders"),
+        Figure("documents", "AAS files verified (aas-core3.1)",
+               f"{len(docs.files)} ({', '.join(f'{v} {k}' for k, v in docs.by_kind.items())}); "
+               f"{docs.findings} findings"),
+        Figure("scheduling", "companies scheduled / checked feasible",
+               f"{len(plan.companies)} / {sum(c.feasible for c in plan.companies)}"),
+        Figure("scheduling", "orders / operations scheduled",
+               f"{sum(c.jobs for c in plan.companies)} / {sum(c.operations for c in plan.companies)}"),
+        Figure("scheduling", "changeover: first-come-first-served → CP-SAT",
+               f"{plan.changeover_fcfs_h:g} h → {plan.changeover_cpsat_h:g} h ({plan.changeover_saved_h:g} h saved)"),
+        Figure("scheduling", "weighted tardiness: first-come-first-served → CP-SAT",
+               f"{plan.weighted_tardiness_fcfs} → {plan.weighted_tardiness_cpsat} min"),
+        Figure("twin", f"orders on time with ≥ 90 % probability ({twin.replications} replications)",
+               f"{twin.orders_p90_on_time} / {twin.orders}"),
+        Figure("twin", "mean on-time probability / mean OEE",
+               f"{twin.mean_on_time_probability:.1%} / {twin.mean_oee:.1%}"),
+        Figure("twin", "energy (mean per replication)", f"{twin.energy_kwh:,.0f} kWh"),
+        Figure("quality", "injected fault", f"{quality.machine_id}: {quality.fault}"),
+        Figure("quality", "alarm", f"{alarm.rule} on {alarm.characteristic} at part {alarm.part_index} "
+                                   f"({alarm.parts_after_drift_start} parts after the drift began)"),
+        Figure("quality", "parts held / machine flagged",
+               f"{', '.join(alarm.parts_held) or 'none'} / {'yes' if alarm.machine_flagged else 'no'}"),
+        Figure("quality", "false alarms before the drift", str(quality.false_alarms_before_drift)),
+        Figure("quality", "rework rescheduled",
+               f"{rework.rework_operation} ({rework.rework_minutes} min): {rework.moved} moved, {rework.frozen} frozen, "
+               f"{'feasible' if rework.feasible else 'INFEASIBLE'}"),
+        Figure("quality", "part passports (AAS)", f"{len(quality.passports)} "
+                                                   f"({', '.join(sorted(set(quality.passport_verdicts.values())))})"),
+        Figure("billing", "invoices (Peppol BIS 3) / validated / fatal findings",
+               f"{bill.invoices} / {bill.validated} / {bill.fatal_findings + bill.schema_errors}"),
+        Figure("billing", "invoiced (excl. / incl. VAT)", f"EUR {bill.net_total_eur} / EUR {bill.gross_total_eur}"),
+        Figure("billing", "payments before → after netting",
+               f"{bill.payments_before} → {bill.payments_after} (EUR {bill.gross_settled_eur} → "
+               f"EUR {bill.net_settled_eur} moved)"),
+        Figure("run", "wall time", f"{summary.total_seconds:.1f} s"),
+    ]

@@ -1,0 +1,107 @@
+"""Demo stage 3: per supplier, its orders → process plans → problem → CP-SAT → independent check, compared
+with first come, first served and ATCS dispatching; problem, solution and Gantt chart written per company."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fabnet.domain import OrderStatus, RegionalNetwork, Schedule, ScheduledOperation
+from fabnet.planning.check import check, evaluate
+from fabnet.planning.gantt import build_gantt
+from fabnet.planning.orders import problem_from_orders
+from fabnet.planning.problem import Problem, Solution
+from fabnet.planning.schedule import SolveOptions, solve
+from fabnet.scenarios.demo.baselines import atcs_dispatch, first_come_first_served
+from fabnet.scenarios.demo.results import CompanySchedule, Kpis, SchedulingResult
+from fabnet.standards.gantt_html import render_gantt_html
+from fabnet.store import Store
+
+
+@dataclass(frozen=True)
+class ScheduledCompany:
+    """A supplier's problem and its checked CP-SAT solution, handed to the later stages."""
+
+    problem: Problem
+    solution: Solution
+    result: CompanySchedule
+
+
+def suppliers(network: RegionalNetwork) -> list[str]:
+    """Companies that have machines and receive orders, in scenario order."""
+    return [c.id for c in network.companies if network.machines_of(c.id) and network.orders_for(c.id)]
+
+
+def kpis(problem: Problem, solution: Solution) -> Kpis:
+    metrics = evaluate(problem, solution.operations)
+    return Kpis(makespan_min=metrics.makespan, total_changeover_min=metrics.total_setup,
+                weighted_tardiness_min=metrics.total_weighted_tardiness)
+
+
+def _write_json(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def schedule_company(
+    network: RegionalNetwork, company_id: str, folder: Path, root: Path, options: SolveOptions
+) -> ScheduledCompany:
+    """Plan, solve, check and compare one supplier's schedule; write its files."""
+    company = network.company(company_id)
+    problem, warnings = problem_from_orders(network, company_id)
+    solution = solve(problem, options)
+    if solution.status not in ("OPTIMAL", "FEASIBLE"):
+        raise ValueError(f"company {company_id}: CP-SAT found no schedule ({solution.status}) "
+                         f"within {options.time_limit:g} s")
+    report = check(problem, solution)
+    fcfs = first_come_first_served(problem)
+    dispatch = atcs_dispatch(problem)
+    problem_file = folder / f"{company_id}.problem.json"
+    solution_file = folder / f"{company_id}.solution.json"
+    gantt_file = folder / f"{company_id}.gantt.html"
+    _write_json(problem_file, problem.model_dump_json(indent=1, by_alias=True))
+    _write_json(solution_file, solution.model_dump_json(indent=1))
+    chart = build_gantt(problem, solution, f"{company.name}: CP-SAT schedule")
+    gantt_file.write_text(render_gantt_html(chart), encoding="utf-8")
+    cpsat = kpis(problem, solution)
+    baseline = kpis(problem, fcfs)
+    result = CompanySchedule(
+        company_id=company_id, company_name=company.name, jobs=len(problem.jobs),
+        operations=sum(len(job.operations) for job in problem.jobs), machines=len(problem.machines),
+        warnings=tuple(warnings), status=solution.status, solve_seconds=solution.runtime_s,
+        lower_bound=solution.lower_bound, feasible=report.feasible,
+        violations=tuple(f"{v.kind}: {v.message}" for v in report.violations),
+        cpsat=cpsat, fcfs=baseline, atcs=kpis(problem, dispatch),
+        changeover_saved_min=baseline.total_changeover_min - cpsat.total_changeover_min,
+        problem_file=problem_file.relative_to(root).as_posix(),
+        solution_file=solution_file.relative_to(root).as_posix(),
+        gantt_file=gantt_file.relative_to(root).as_posix(),
+    )
+    return ScheduledCompany(problem, solution, result)
+
+
+def store_schedule(store: Store, network: RegionalNetwork, scheduled: ScheduledCompany) -> None:
+    """Keep the company's schedule and mark its scheduled orders, in one transaction."""
+    schedule = Schedule(
+        company_id=scheduled.result.company_id, origin=network.origin, status=scheduled.solution.status,
+        objective=scheduled.solution.objective,
+        operations=tuple(ScheduledOperation(operation_id=a.id, machine_id=a.machine, start=a.start, end=a.end)
+                         for a in scheduled.solution.operations),
+    )
+    with store.transaction() as uow:
+        uow.schedules.put(schedule)
+        for job in scheduled.problem.jobs:
+            order = uow.orders.get(job.id)
+            uow.orders.put(order.model_copy(update={"status": OrderStatus.SCHEDULED}))
+
+
+def summarise_schedules(companies: list[CompanySchedule]) -> SchedulingResult:
+    fcfs = sum(c.fcfs.total_changeover_min for c in companies)
+    cpsat = sum(c.cpsat.total_changeover_min for c in companies)
+    return SchedulingResult(
+        companies=tuple(companies), all_feasible=all(c.feasible for c in companies),
+        changeover_fcfs_h=round(fcfs / 60, 2), changeover_cpsat_h=round(cpsat / 60, 2),
+        changeover_saved_h=round((fcfs - cpsat) / 60, 2),
+        weighted_tardiness_fcfs=sum(c.fcfs.weighted_tardiness_min for c in companies),
+        weighted_tardiness_cpsat=sum(c.cpsat.weighted_tardiness_min for c in companies),
+    )
