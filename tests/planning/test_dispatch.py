@@ -45,3 +45,28 @@ def test_neh_gives_a_feasible_permutation_better_than_atcs(shared_dir: Path) -> 
     assert by_neh.objective is not None and by_atcs.objective is not None
     assert by_neh.objective < by_atcs.objective
     assert initial_schedule(data) == placements
+
+
+def test_accelerated_insertion_matches_full_evaluation(shared_dir: Path) -> None:
+    from fabnet.planning.instances import read_tt_pfsp
+    from fabnet.planning.permutation_search import FlowShop
+
+    for problem in (read_sdst_pfsp((shared_dir / "benchmarks" / "sdst-pfsp" / "1.txt").read_text()),
+                    read_tt_pfsp((shared_dir / "benchmarks" / "tt-pfsp" / "1.txt").read_text())):
+        shop = FlowShop.from_data(ScheduleData.from_problem(problem))
+        sequence = [7, 3, 12, 0, 5, 19, 1, 8]
+        for job in (2, 4, 11):
+            full = min((shop.cost([*sequence[:at], job, *sequence[at:]]), at) for at in range(len(sequence) + 1))
+            value, at = shop.best_insertion(sequence, job)
+            assert value == full[0]
+            assert shop.cost([*sequence[:at], job, *sequence[at:]]) == value
+
+
+def test_iterated_greedy_improves_neh_and_stays_feasible(shared_dir: Path) -> None:
+    problem = read_sdst_pfsp((shared_dir / "benchmarks" / "sdst-pfsp" / "1.txt").read_text())
+    data = ScheduleData.from_problem(problem)
+    by_neh = placements_to_solution(data, initial_schedule(data), "FEASIBLE", 0.0)
+    by_search = placements_to_solution(data, initial_schedule(data, search_seconds=1.0), "FEASIBLE", 0.0)
+    assert check(problem, by_search).feasible
+    assert by_search.objective is not None and by_neh.objective is not None
+    assert by_search.objective <= by_neh.objective

@@ -1,9 +1,108 @@
-"""`fabnet demo`: the main job — runs the reference network end to end."""
+"""`fabnet demo`: the main job — runs the reference network end to end and reports what it measured."""
 
-from fabnet.cli.root import app, console
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from fabnet.cli.root import app, console, err_console, fail
+
+if TYPE_CHECKING:  # the CLI root stays fast: the demo's modules load only when the command runs
+    from rich.console import Console
+
+    from fabnet.scenarios.demo.results import DemoSummary
 
 
 @app.command()
-def demo() -> None:
-    """Run the reference network (brainport) end to end."""
-    console.print("fabnet demo: not yet wired")
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the database, documents and reports.")] = Path(
+        "out/demo"
+    ),
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="CP-SAT seconds per company.")] = 6.0,
+    replications: Annotated[int, typer.Option("--replications", min=1, help="Twin replications per company.")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the solver, the twin and the signal simulator.")] = 2026,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Smallest settings (1 s solves, 5 replications, 3 invoices "
+                                                         "validated): a first look, and the tests.")] = False,
+) -> None:
+    """Run the reference network (brainport) end to end: database, AAS documents, CP-SAT schedules, twin forecast,
+    zero-defect loop, Peppol invoices and netting; writes summary.json and report.html."""
+    from fabnet.scenarios.demo_run import DemoError, DemoOptions, run_demo
+
+    try:
+        if quick:
+            options = DemoOptions(out=out, time_limit=min(time_limit, 1.0), replications=min(replications, 5),
+                                  seed=seed, validate_invoices=3)
+        else:
+            options = DemoOptions(out=out, time_limit=time_limit, replications=replications, seed=seed)
+    except ValueError as error:
+        fail(str(error))
+    # with --json, stdout carries only the JSON document: the progress goes to stderr
+    screen = err_console if as_json else console
+    observer = _RichObserver(screen)
+    try:
+        with observer:
+            summary = run_demo(options, observer)
+    except DemoError as error:
+        fail(str(error), code=1)
+    if as_json:
+        typer.echo(summary.model_dump_json(indent=2))
+        return
+    _print_summary(screen, summary)
+
+
+class _RichObserver:
+    """A live progress display: one line per stage with a bar, the item being worked on and the elapsed time."""
+
+    def __init__(self, screen: Console) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from fabnet.scenarios.demo.settings import STAGES
+
+        self._stages = STAGES
+        self._screen = screen
+        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=24),
+                                  MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("[dim]{task.fields[detail]}"),
+                                  console=screen, transient=True)
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self) -> _RichObserver:
+        self._screen.print("[bold]fabnet demo[/] — the brainport network end to end, in one process "
+                           "(the multi-process network of hub and nodes is a later step)")
+        self._progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._progress.stop()
+
+    def stage_started(self, stage: str, total: int) -> None:
+        self._tasks[stage] = self._progress.add_task(self._stages[stage], total=max(total, 1), detail="")
+
+    def advanced(self, stage: str, detail: str) -> None:
+        self._progress.update(self._tasks[stage], advance=1, detail=detail)
+
+    def stage_finished(self, stage: str, headline: str, seconds: float) -> None:
+        task = self._tasks[stage]
+        self._progress.update(task, completed=self._progress.tasks[task].total, visible=False)
+        self._progress.console.print(f"[green]✓[/] {self._stages[stage]} [dim]({seconds:.1f} s)[/] — {headline}",
+                                     highlight=False)
+
+
+def _print_summary(screen: Console, summary: DemoSummary) -> None:
+    from rich.table import Table
+
+    from fabnet.scenarios.demo.figures import summary_figures
+
+    table = Table(title=f"fabnet demo — {summary.scenario}", title_justify="left")
+    table.add_column("stage", style="dim")
+    table.add_column("figure")
+    table.add_column("value", overflow="fold")
+    for figure in summary_figures(summary):
+        table.add_row(figure.stage, figure.label, figure.value)
+    screen.print(table)
+    screen.print(f"summary  {summary.summary_file}\nreport   {summary.report_file}\n"
+                 f"database {summary.database.path}\nGantt    {Path(summary.report_file).parent / 'schedules'}/",
+                 highlight=False)
+    screen.print(f"[dim]{summary.note}[/]")

@@ -12,11 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fabnet.planning.check import check
 from fabnet.planning.dispatch import atcs
 from fabnet.planning.problem import Job, Problem, ProblemOperation, Solution
 from fabnet.planning.schedule.data import ScheduleData
 from fabnet.planning.schedule.objective import Stability
-from fabnet.planning.schedule.solver import ProgressCallback, SolveOptions, solve_data
+from fabnet.planning.schedule.solver import ProgressCallback, SolveOptions, placements_to_solution, solve_data
 from fabnet.planning.timetable import Placement, timetable
 
 
@@ -167,6 +168,22 @@ def _warm_start(data: ScheduleData, solution: Solution) -> list[Placement]:
     return result if result is not None else atcs(data)
 
 
+def _best_start(
+    data: ScheduleData, solution: Solution, previous: dict[int, tuple[int, int]], stability_weight: int
+) -> list[Placement]:
+    """The cheaper (objective + stability penalty) of the right-shifted old plan and ATCS around the frozen part."""
+    candidates = [_warm_start(data, solution), atcs(data)]
+
+    def penalised(placements: list[Placement]) -> float:
+        solution_like = placements_to_solution(data, placements, "FEASIBLE", 0.0)
+        if not check(data.problem, solution_like).feasible:
+            return float("inf")
+        moved = sum(1 for p in placements if p.operation in previous and previous[p.operation] != (p.machine, p.start))
+        return (solution_like.objective or 0) + stability_weight * moved
+
+    return min(candidates, key=penalised)
+
+
 def repair(
     problem: Problem,
     solution: Solution,
@@ -184,7 +201,7 @@ def repair(
         for i, op in enumerate(data.operations)
         if op.id in old and op.fixed_start is None
     }
-    start = _warm_start(data, solution)
+    start = _best_start(data, solution, previous, options.stability_weight)
     new = solve_data(
         data,
         SolveOptions(time_limit=options.time_limit, workers=options.workers),

@@ -56,12 +56,13 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
         begun = time.monotonic()
         try:
             result = work()
+            seconds[name] = round(time.monotonic() - begun, 2)
+            line = headline(result)
         except DemoError:
             raise
         except Exception as error:  # any failure ends the demo with the stage's name and the reason
             raise DemoError(name, _reason(error)) from error
-        seconds[name] = round(time.monotonic() - begun, 2)
-        observer.stage_finished(name, headline(result), seconds[name])
+        observer.stage_finished(name, line, seconds[name])
         return result
 
     try:
@@ -75,7 +76,8 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
 
     store, database = stage(
         "database", 1, lambda: load_database(network, layout.database),
-        lambda r: f"{sum(r.stored.values())} records stored ({', '.join(f'{v} {k}' for k, v in r.stored.items())})",
+        lambda r: f"{sum(r[1].stored.values())} records stored "
+                  f"({', '.join(f'{v} {k}' for k, v in r[1].stored.items())})",
     )
     try:
         def documents_work() -> DocumentsResult:
@@ -86,7 +88,7 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
             return result
 
         documents = stage("documents", document_count(network), documents_work,
-                          lambda r: f"{len(r.files)} files written, all verify with aas-core3.1 ({r.findings} findings)")
+                          lambda r: f"{len(r.files)} files, all verify with aas-core3.1 ({r.findings} findings)")
 
         supplier_ids = suppliers(network)
         solve_options = SolveOptions(time_limit=options.time_limit, workers=options.workers, seed=options.seed)
