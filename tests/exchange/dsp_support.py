@@ -24,6 +24,8 @@ MANUAL = "urn:fabnet:asset:housing-design"
 GUARDED = "urn:fabnet:asset:shaft-instructions"
 HIDDEN = "urn:fabnet:asset:secret-order"
 SHAREABLE = "urn:fabnet:asset:part-passport"
+BIG = "urn:fabnet:asset:large-cad-assembly"
+BIG_BYTES = 64 * 1024 * 1024
 
 GUARDED_POLICY = {
     "permission": [
@@ -79,6 +81,7 @@ class Network:
     consumer: Service
     probe: Probe
     design: Path
+    big: Path
 
 
 def _asset(asset_id: str, path: Path, **fields: object) -> dict:
@@ -90,6 +93,11 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     root = tmp_path_factory.mktemp("dsp")
     design = root / "bracket.step"
     design.write_bytes(os.urandom(DESIGN_BYTES))
+    big = root / "assembly.step"
+    with big.open("wb") as out:
+        block = os.urandom(1 << 20)
+        for index in range(BIG_BYTES >> 20):
+            out.write(index.to_bytes(8, "big") + block[8:])
     testbed = Testbed(root / "net")
     try:
         testbed.start_hub()
@@ -97,6 +105,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             _asset(AUTO, design),
             _asset(MANUAL, design, auto_agree=False),
             _asset(GUARDED, design, kind="instruction", policy=GUARDED_POLICY),
+            _asset(BIG, big),
             _asset(SHAREABLE, design, kind="passport",
                    policy={"permission": [{"action": "use"}, {"action": "distribute"}]}),
             _asset(HIDDEN, design, kind="order", access={"permission": [{"action": "use", "constraint": [
@@ -106,7 +115,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
                                                   NodeSpec("consumer", "87654321")])
         probe_keys, _ = testbed.onboard("probe", "11223344", "http://127.0.0.1:9")
         testbed.refresh_trust()
-        yield Network(testbed, provider, consumer, Probe("urn:fabnet:member:probe", probe_keys), design)
+        yield Network(testbed, provider, consumer, Probe("urn:fabnet:member:probe", probe_keys), design, big)
     finally:
         testbed.stop()
 

@@ -142,3 +142,12 @@ def test_own_member_is_kept_when_the_list_omits_it() -> None:
     own = Member(verify_credential(credential("urn:m:self", OTHER), ANCHOR, NOW), public(OTHER))
     store = build_trust_store(ANCHOR, issue_trust_list(HUB, "urn:hub:test", [], NOW), None, NOW, own=[own])
     assert store.member("urn:m:self") is own
+
+
+def test_rotated_keys_both_verify_while_the_rotation_is_in_flight() -> None:
+    old, new = KeyPairs.generate(), KeyPairs.generate()
+    jwks = {"keys": [*old.public_jwks()["keys"][:1], *new.public_jwks()["keys"]]}
+    rotated = issue_credential(HUB, "urn:hub:test", "urn:m:r", "R B.V.", "12345678", "http://r", jwks, NOW)
+    store = build_trust_store(ANCHOR, issue_trust_list(HUB, "urn:hub:test", [rotated], NOW), None, NOW)
+    for keys in (old, new):
+        assert verify_token(issue_token(keys, "urn:m:r", "urn:m:b", NOW), "urn:m:b", store, NOW).issuer == "urn:m:r"

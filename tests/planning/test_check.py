@@ -53,6 +53,7 @@ def test_each_violation_kind_is_detected_and_names_the_operation() -> None:
         "setup": _solution(*_replace("o18/cut", start=12, end=27)),
         "unavailable": _solution(*_replace("o18/cut", start=20, end=35)),
         "reported": _solution(*VALID, objective=1),
+        "status": Solution(status="INFEASIBLE"),
     }
     for kind, solution in cases.items():
         kinds = _kinds(problem, solution)

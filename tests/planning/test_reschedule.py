@@ -85,3 +85,23 @@ def test_events_are_parsed_from_json_and_bad_events_are_named(planned) -> None:
         repair(problem, plan, Breakdown(machine="press-9", **{"from": 5}, duration=5), FAST)
     with pytest.raises(RescheduleError, match="unknown operation 'nope'"):
         repair(problem, plan, OperationDelayed(at=0, operation="nope", until=5), FAST)
+
+
+def test_finished_operations_leave_the_model_but_keep_their_place(planned) -> None:
+    from fabnet.planning.reschedule import apply_event, without_finished
+
+    problem, plan = planned
+    at = (plan.makespan or 0) // 2
+    event = OperationDelayed(at=at, operation=max(plan.operations, key=lambda a: a.start).id, until=at + 5)
+    updated = apply_event(problem, plan, event)
+    split = without_finished(updated, at)
+    assert split is not None
+    reduced, finished = split
+    assert set(finished) == {a.id for a in plan.operations if a.end <= at}
+    remaining = {op.id for job in reduced.jobs for op in job.operations}
+    assert remaining.isdisjoint(finished)
+    assert all(p not in finished for job in reduced.jobs for op in job.operations for p in op.after or ())
+    result = repair(problem, plan, event, FAST)
+    placed = {a.id: a for a in result.solution.operations}
+    for op_id in finished:
+        assert placed[op_id] == next(a for a in plan.operations if a.id == op_id)

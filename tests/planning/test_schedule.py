@@ -144,3 +144,26 @@ def test_cp_sat_optimum_equals_brute_force_and_passes_the_check(problem: Problem
     report = check(problem, solution)
     assert report.feasible, [v.message for v in report.violations]
     assert solution.objective == optimum
+
+
+def test_large_neighbourhood_search_keeps_the_schedule_feasible() -> None:
+    from fabnet.planning.synthetic import ShopShape, random_problem
+
+    problem = random_problem(3, ShopShape(jobs=10, operations_per_job=4, machines=4, families=3))
+    solution = solve(problem, SolveOptions(time_limit=2.0, lns_share=0.75))
+    report = check(problem, solution)
+    assert solution.status in ("OPTIMAL", "FEASIBLE")
+    assert report.feasible, [v.message for v in report.violations]
+    assert report.metrics is not None and report.metrics.objective == solution.objective
+
+
+def test_infeasibility_is_explained_by_operation() -> None:
+    from fabnet.planning.diagnose import explain_infeasibility
+    from fabnet.planning.schedule import ScheduleData
+
+    raw = tiny_raw()
+    raw["jobs"][0]["operations"][0] |= {"fixed_machine": "laser-1", "fixed_start": 35}  # inside the downtime
+    raw["jobs"][1]["operations"][0] |= {"fixed_machine": "laser-1", "fixed_start": 36}
+    reasons = explain_infeasibility(ScheduleData.from_problem(Problem.model_validate(raw)))
+    assert any("'o17/cut'" in r and "unavailable [30, 40)" in r for r in reasons)
+    assert any("'o17/cut'" in r and "'o18/cut'" in r and "overlapping" in r for r in reasons)

@@ -77,6 +77,8 @@ def test_infeasible_problem_is_reported(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schedule", "solve", str(problem), "--time-limit", "1", "--no-warm-start"])
     assert result.exit_code == 1
     assert "INFEASIBLE" in result.output
+    text = " ".join(result.output.split())
+    assert "job 'o17', operation 'o17/bend': frozen at 0 but its predecessor 'o17/cut'" in text
 
 
 def test_bench_schedule_prints_one_table_with_gaps(tmp_path: Path, shared_dir: Path) -> None:

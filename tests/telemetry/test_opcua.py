@@ -1,30 +1,65 @@
-"""OPC UA telemetry with a real asyncua server and client: the address space, every sample, a server restart."""
+"""OPC UA telemetry with a real asyncua server and client: the address space, every sample, a server restart,
+and the quality monitor fed from OPC UA."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
+from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from asyncua import Client, ua
+from typer.testing import CliRunner
 
+from fabnet.cli import app
 from fabnet.domain import Machine, MachineSkill
 from fabnet.standards.mqtt import ReceivedSample
 from fabnet.standards.opcua import NAMESPACE_URI, OpcUaIngestor, OpcUaTelemetryServer, ServerUnavailable
-from fabnet.twin.signals import SignalSimulator
+from fabnet.twin.signals import Fault, SignalSimulator
 from telemetry.conftest import free_port
 
 ORIGIN = datetime(2026, 11, 30, tzinfo=UTC)
 
 
-def _simulator() -> SignalSimulator:
-    machines = [
-        Machine(id="kp-laser-1", company_id="kempenplaat", name="Laser", hourly_rate_eur="90.00", power_kw=20.0,
-                skills=(MachineSkill(skill="cut.laser", parameters={"power_kw": 6.0}),)),
-        Machine(id="dd-turn-1", company_id="dommeldraai", name="Lathe", hourly_rate_eur="70.00", power_kw=15.0,
-                skills=(MachineSkill(skill="turn.cnc"),)),
-    ]
-    return SignalSimulator.for_machines(machines, seed=5, origin=ORIGIN)
+class ServerThread:
+    """An OpcUaTelemetryServer running in its own event loop on a background thread (as a machine gateway)."""
+
+    def __init__(self) -> None:
+        machines = [
+            Machine(id="kp-laser-1", company_id="kempenplaat", name="Laser", hourly_rate_eur="90.00", power_kw=20.0,
+                    skills=(MachineSkill(skill="cut.laser", parameters={"power_kw": 6.0}),)),
+            Machine(id="dd-turn-1", company_id="dommeldraai", name="Lathe", hourly_rate_eur="70.00", power_kw=15.0,
+                    skills=(MachineSkill(skill="turn.cnc"),)),
+        ]
+        self.simulator = SignalSimulator.for_machines(machines, [Fault("dd-turn-1", "shift", 60, 5.0)], seed=5,
+                                                      origin=ORIGIN)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server = OpcUaTelemetryServer(list(self.simulator.profiles.values()), port=free_port())
+        self.call(self.server.start())
+
+    def call(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
+
+    async def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        """Await work on the server's loop from another loop without blocking it."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
+
+    def close(self) -> None:
+        self.call(self.server.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[ServerThread]:
+    server = ServerThread()
+    yield server
+    server.close()
 
 
 async def _wait(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
@@ -35,18 +70,16 @@ async def _wait(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-un
     return bool(condition())
 
 
-def test_server_ingestor_and_restart() -> None:
+def test_address_space_every_sample_and_a_server_restart(gateway: ServerThread) -> None:
+    server = gateway.server
+
     async def scenario() -> None:
-        simulator = _simulator()
-        port = free_port()
-        server = OpcUaTelemetryServer(list(simulator.profiles.values()), port=port)
-        await server.start()
         received: list[ReceivedSample] = []
         ingestor = OpcUaIngestor(server.url, received.extend, publishing_ms=20)
         await ingestor.start()
+        got = lambda: {(s.machine_id, s.name, s.part_id, s.value) for s in received}  # noqa: E731
         try:
-            # the address space, as any OPC UA client sees it
-            async with Client(server.url) as browser:
+            async with Client(server.url) as browser:  # the address space, as any OPC UA client sees it
                 index = await browser.get_namespace_index(NAMESPACE_URI)
                 laser = browser.get_node(ua.NodeId("kp-laser-1", index))
                 names = {(await n.read_browse_name()).Name for n in await laser.get_children()}
@@ -55,11 +88,10 @@ def test_server_ingestor_and_restart() -> None:
                 assert await power.read_data_type_as_variant_type() == ua.VariantType.Double
                 assert (await power.read_description()).Text == "kW"
 
-            records = list(simulator.stream(15))
+            records = list(gateway.simulator.stream(15))
             for record in records:
-                await server.write_part(record)
+                await gateway.run(server.write_part(record))
             expected = {(r.machine_id, s.name, s.part_id, s.value) for r in records for s in r.samples}
-            got = lambda: {(s.machine_id, s.name, s.part_id, s.value) for s in received}  # noqa: E731
             assert await _wait(lambda: got() >= expected)
             assert got() == expected
             sample = next(s for s in received if s.name == "shaft_diameter")
@@ -67,21 +99,44 @@ def test_server_ingestor_and_restart() -> None:
 
             # the server stops listening and comes back: the client re-activates its session, and what the
             # machines wrote meanwhile waits in the subscription's queue instead of being lost
-            await server.stop()
+            await gateway.run(server.stop())
             assert await _wait(lambda: not ingestor.connected)
-            later = list(simulator.stream(5))
+            later = list(gateway.simulator.stream(5))
             for record in later:
-                await server.write_part(record)
-            await server.start()
+                await gateway.run(server.write_part(record))
+            await gateway.run(server.start())
             assert await _wait(lambda: ingestor.connected, 60)
             expected_later = {(r.machine_id, s.name, s.part_id, s.value) for r in later for s in r.samples}
             assert await _wait(lambda: got() >= expected_later)
             assert ingestor.connects == 1  # one initial connection; the rest was asyncua's supervisor
         finally:
             await ingestor.stop()
-            await server.stop()
 
     asyncio.run(scenario())
+
+
+def test_the_quality_monitor_reads_opc_ua(gateway: ServerThread, tmp_path: Path) -> None:
+    stop = threading.Event()
+
+    def machines_at_work() -> None:  # parts keep coming until the monitor has seen enough
+        while not stop.is_set():
+            for record in gateway.simulator.stream(1):
+                gateway.call(gateway.server.write_part(record))
+            stop.wait(0.01)
+
+    worker = threading.Thread(target=machines_at_work, daemon=True)
+    worker.start()
+    try:
+        result = CliRunner().invoke(app, ["quality", "monitor", "--opcua", gateway.server.url, "--phase1", "20",
+                                          "--max-samples", "600", "--duration", "120",
+                                          "--json", str(tmp_path / "alarms.json")])
+    finally:
+        stop.set()
+        worker.join(30)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "alarms.json").read_text())
+    assert report["samples"] >= 600 and report["streams"] == 8
+    assert any(a["machine_id"] == "dd-turn-1" for a in report["alarms"])  # the 5σ shift from part 60
 
 
 def test_an_unreachable_server_is_named() -> None:
@@ -92,3 +147,5 @@ def test_an_unreachable_server_is_named() -> None:
             await OpcUaIngestor(url, lambda samples: None, timeout=1).start(attempts=2)
 
     asyncio.run(scenario())
+    result = CliRunner().invoke(app, ["quality", "monitor", "--opcua", url, "--duration", "1"])
+    assert result.exit_code == 2 and url in result.output

@@ -24,8 +24,8 @@ def demo(
     replications: Annotated[int, typer.Option("--replications", min=1, help="Twin replications per company.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the solver, the twin and the signal simulator.")] = 2026,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
-    quick: Annotated[bool, typer.Option("--quick", help="Smallest settings (1 s solves, 5 replications, 3 invoices "
-                                                         "validated): a first look, and the tests.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Smallest settings, overriding the others (1 s solves, 5 "
+                                                         "replications, 3 invoices validated): for tests.")] = False,
 ) -> None:
     """Run the reference network (brainport) end to end: database, AAS documents, CP-SAT schedules, twin forecast,
     zero-defect loop, Peppol invoices and netting; writes summary.json and report.html."""
@@ -33,8 +33,7 @@ def demo(
 
     try:
         if quick:
-            options = DemoOptions(out=out, time_limit=min(time_limit, 1.0), replications=min(replications, 5),
-                                  seed=seed, validate_invoices=3)
+            options = DemoOptions.quick(out, seed)
         else:
             options = DemoOptions(out=out, time_limit=time_limit, replications=replications, seed=seed)
     except ValueError as error:
@@ -80,8 +79,8 @@ class _RichObserver:
     def stage_started(self, stage: str, total: int) -> None:
         self._tasks[stage] = self._progress.add_task(self._stages[stage], total=max(total, 1), detail="")
 
-    def advanced(self, stage: str, detail: str) -> None:
-        self._progress.update(self._tasks[stage], advance=1, detail=detail)
+    def advanced(self, stage: str, detail: str, steps: int = 1) -> None:
+        self._progress.update(self._tasks[stage], advance=steps, detail=detail)
 
     def stage_finished(self, stage: str, headline: str, seconds: float) -> None:
         task = self._tasks[stage]

@@ -47,6 +47,9 @@ def add_member(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Onboard a member: issue its signed membership credential and put it on the trust list."""
+    from pydantic import ValidationError
+
+    from fabnet.domain.errors import describe
     from fabnet.service.hub_registry import HubConfig, HubRegistry
 
     try:
@@ -57,6 +60,8 @@ def add_member(
     registry = HubRegistry(HubConfig(hub_id=hub_id, data_dir=data_dir, public_url=hub_url))
     try:
         bundle = registry.add_member(member_id, name, kvk, endpoint, public)
+    except ValidationError as error:
+        fail(describe(error, "member"))
     except ValueError as error:
         fail(f"member: {error}".splitlines()[0])
     output.write_text(json.dumps(bundle.to_json(), indent=1), encoding="utf-8")

@@ -20,11 +20,12 @@ from fabnet.planning.benchmark import SOLVERS, mean_gap, parse_bks_csv, parse_bk
 from fabnet.planning.benchmark import Result as BenchResult
 from fabnet.planning.benchmark import to_json as benchmark_json
 from fabnet.planning.check import check as check_solution
+from fabnet.planning.diagnose import explain_infeasibility
 from fabnet.planning.gantt import build_gantt
 from fabnet.planning.instances import READERS
 from fabnet.planning.problem import Problem, Solution, describe_error
 from fabnet.planning.reschedule import Breakdown, EventFile, RepairOptions, RescheduleError, repair
-from fabnet.planning.schedule import Progress, SolveOptions, solve
+from fabnet.planning.schedule import Progress, ScheduleData, SolveOptions, solve
 from fabnet.planning.synthetic import ShopShape, random_problem
 from fabnet.standards.gantt_html import render_gantt_html
 
@@ -78,7 +79,12 @@ class ProgressLine:
 
     def __call__(self, progress: Progress) -> None:
         gap = (progress.objective - progress.bound) / progress.objective if progress.objective else 0.0
-        source = "warm start" if progress.solutions == 0 else f"solution {progress.solutions}"
+        if progress.solutions == 0:
+            source = "warm start"
+        elif progress.solutions < 0:
+            source = "LNS"
+        else:
+            source = f"solution {progress.solutions}"
         self._live.update(
             Text(f"{progress.elapsed_s:6.1f}/{self._time_limit:.0f} s  {source:>13}  objective {progress.objective:.0f}"
                  f"  bound {progress.bound:.0f}  gap {gap:6.1%}", style="cyan")
@@ -112,8 +118,11 @@ def solve_command(
         write_json(output, solution)
     console.print(summary_table(solution, f"{problem_file.name}"))
     if solution.status == "INFEASIBLE":
-        err_console.print("[bold red]INFEASIBLE:[/] no schedule satisfies the frozen operations, releases, "
-                          "precedences and unavailability together")
+        reasons = explain_infeasibility(ScheduleData.from_problem(problem)) or [
+            "no schedule satisfies the frozen operations, releases, precedences and unavailability together"
+        ]
+        for reason in reasons:
+            err_console.print(f"[bold red]INFEASIBLE:[/] {reason}", highlight=False)
         raise typer.Exit(1)
     if solution.status == "UNKNOWN":
         err_console.print("[bold yellow]UNKNOWN:[/] no schedule found within the time limit")

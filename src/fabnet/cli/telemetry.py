@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -22,6 +23,9 @@ from fabnet.cli.quality import app as quality_app
 from fabnet.cli.root import console, err_console, fail, group
 from fabnet.domain.errors import describe
 from fabnet.twin.signals import Fault, SignalSimulator, parse_fault
+
+if TYPE_CHECKING:
+    from fabnet.standards.mqtt import ReceivedSample
 
 app = group("telemetry", "Machine-signal simulator over OPC UA and MQTT.")
 
@@ -149,6 +153,8 @@ async def _stream(simulator: SignalSimulator, machines: int, parts: int, rate: f
 @quality_app.command("monitor")
 def monitor(
     mqtt: Annotated[str, typer.Option(help="MQTT broker host:port to subscribe to")] = "127.0.0.1:1883",
+    opcua: Annotated[str | None, typer.Option(help="subscribe to this OPC UA server (opc.tcp://host:port/fabnet/) "
+                                                   "instead of MQTT")] = None,
     topic: Annotated[str, typer.Option(help="topic filter")] = "fabnet/#",
     client_id: Annotated[str, typer.Option(help="fixed client id of the persistent session")] = "fabnet-monitor",
     state: Annotated[Path | None, typer.Option(help="resume from / save the monitor state in this JSON file")] = None,
@@ -160,7 +166,6 @@ def monitor(
 ) -> None:
     """Watch live telemetry from MQTT: SPC rules, EWMA and CUSUM per stream; alarms with hold/flag/rework."""
     from fabnet.quality.monitor import MonitorConfig, MonitorState, StreamMonitor
-    from fabnet.standards.mqtt import BrokerUnavailable, MqttIngestor, ReceivedSample
 
     host, port = parse_address(mqtt)
     if state is not None and state.exists():
@@ -194,6 +199,27 @@ def monitor(
             if max_samples is not None and counted[0] >= max_samples:
                 done.set()
 
+    if opcua is not None:
+        reconnects = _watch_opcua(opcua, on_samples, done, duration)
+    else:
+        reconnects = _watch_mqtt(host, port, client_id, topic, on_samples, done, duration)
+    with lock:
+        snapshot = stream_monitor.snapshot()
+    if state is not None:
+        _write_json(state, json.loads(snapshot.model_dump_json()))
+    console.print(f"{counted[0]} samples, {len(alarms)} alarms, {len(snapshot.streams)} streams, "
+                  f"{reconnects} reconnects")
+    if json_out:
+        _write_json(json_out, {"samples": counted[0], "alarms": alarms, "streams": len(snapshot.streams),
+                               "reconnects": reconnects})
+
+
+def _watch_mqtt(host: str, port: int, client_id: str, topic: str,
+                on_samples: Callable[[Sequence[ReceivedSample]], None], done: threading.Event,
+                duration: float | None) -> int:
+    """Ingest until done or duration; returns the number of reconnects."""
+    from fabnet.standards.mqtt import BrokerUnavailable, MqttIngestor
+
     ingestor = MqttIngestor(host, port, client_id, on_samples, topic=topic)
     try:
         ingestor.start()
@@ -215,15 +241,41 @@ def monitor(
         pass
     finally:
         ingestor.stop()
-    with lock:
-        snapshot = stream_monitor.snapshot()
-    if state is not None:
-        _write_json(state, json.loads(snapshot.model_dump_json()))
-    console.print(f"{counted[0]} samples, {len(alarms)} alarms, {len(snapshot.streams)} streams, "
-                  f"{max(0, ingestor.connects - 1)} reconnects")
-    if json_out:
-        _write_json(json_out, {"samples": counted[0], "alarms": alarms, "streams": len(snapshot.streams),
-                               "reconnects": max(0, ingestor.connects - 1), "rejected": ingestor.rejected})
+    return max(0, ingestor.connects - 1)
+
+
+def _watch_opcua(url: str, on_samples: Callable[[Sequence[ReceivedSample]], None], done: threading.Event,
+                 duration: float | None) -> int:
+    from fabnet.standards.opcua import OpcUaIngestor, ServerUnavailable
+
+    logging.getLogger("asyncua").setLevel(logging.ERROR)
+    losses = [0]
+
+    async def watch() -> None:
+        ingestor = OpcUaIngestor(url, on_samples)
+        try:
+            await ingestor.start()
+        except ServerUnavailable as error:
+            fail(str(error))
+        console.print(f"monitoring {url} (Ctrl-C to stop)")
+        started = time.perf_counter()
+        was_connected = True
+        try:
+            while not done.is_set():
+                if duration is not None and time.perf_counter() - started >= duration:
+                    break
+                await asyncio.sleep(0.2)
+                if was_connected != ingestor.connected:
+                    was_connected = ingestor.connected
+                    losses[0] += 0 if was_connected else 1
+                    console.print(f"server {url} " + ("back; resuming with the kept state" if was_connected
+                                                      else "lost; reconnecting with back-off"))
+        finally:
+            await ingestor.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(watch())
+    return losses[0]
 
 
 @bench_app.command("monitor")

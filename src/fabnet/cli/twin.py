@@ -46,7 +46,7 @@ def _write(path: Path, text: str) -> None:
         fail(f"{path}: cannot write ({error.strerror or error})")
 
 
-def _repairer(name: str) -> Repairer | None:
+def _repairer(name: str, time_limit: float) -> Repairer | None:
     if name == "none":
         return None
     if name == "move":
@@ -54,7 +54,7 @@ def _repairer(name: str) -> Repairer | None:
     if name == "planning":
         from fabnet.twin.planning_repair import PlanningRepair
 
-        return PlanningRepair()
+        return PlanningRepair(time_limit=time_limit)
     fail(f"--repair: unknown repairer {name!r}; use none, move or planning")
 
 
@@ -70,7 +70,9 @@ def run(
     mttr: Annotated[float | None, typer.Option(help="mean minutes to repair, every machine")] = None,
     scrap: Annotated[float | None, typer.Option(help="scrap probability per operation, every machine")] = None,
     rework: Annotated[float | None, typer.Option(help="rework probability per operation, every machine")] = None,
-    repair: Annotated[str, typer.Option(help="rescheduling on disruptions: none, move or planning")] = "none",
+    repair: Annotated[str, typer.Option(help="rescheduling on disruptions: none, move (to a free eligible machine) "
+                                            "or planning (CP-SAT repair)")] = "none",
+    repair_time_limit: Annotated[float, typer.Option(min=0.05, help="CP-SAT seconds per repair")] = 0.5,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: CPU count)")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the summary as JSON")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="write an offline HTML report")] = None,
@@ -89,7 +91,7 @@ def run(
             settings = settings.with_variability(**changes)
         except ValidationError as error:
             fail(describe(error, "options"))
-    repairer = _repairer(repair)
+    repairer = _repairer(repair, repair_time_limit)
     try:
         FactoryTwin(problem, solution, settings)
     except ValueError as error:

@@ -40,6 +40,8 @@ from fabnet.network.quotes import (
 from fabnet.network.split import AllocationWeights, SplitResult, choose_split
 from fabnet.planning.process import plan_what_is_possible
 
+CANDIDATE_POOL = 500
+"""Catalog matches read per operation before members are intersected and the best few asked to quote."""
 _THICKNESS_BOUND = frozenset({"cut", "bend", "weld"})
 _PRECISION = frozenset({"mill", "turn"})
 
@@ -120,11 +122,14 @@ def allocate(market: Marketplace, order: Order | str, *, exclude: Iterable[str] 
     return _result(market, order, in_house, allocations, excluded)
 
 
-def reallocate(market: Marketplace, result: AllocationResult, failed_member: str) -> AllocationResult:
-    """Replace `failed_member` (declined or failed after allocation): its packages and waiting ones are re-run
-    without it; every other package keeps its allocation."""
+def reallocate(market: Marketplace, result: AllocationResult, failed_member: str | None = None) -> AllocationResult:
+    """Replace `failed_member` (declined or failed after allocation): its packages and the waiting ones are
+    re-run without it; every other package keeps its allocation. Without a failed member, only the waiting
+    packages are retried (e.g. once a member that was down answers again)."""
     order = market.network.order(result.order_id)
-    excluded = frozenset(result.excluded_members) | {failed_member} | market.excluded
+    excluded = frozenset(result.excluded_members) | market.excluded
+    if failed_member is not None:
+        excluded |= {failed_member}
     allocations = []
     for allocation in result.packages:
         members = {line.member_id for line in allocation.split.lines}
@@ -187,7 +192,7 @@ def _work_packages(market: Marketplace, order: Order
     for path, operations in groups.items():
         design, quantity = _design_at(network, top, path, order.quantity)
         packages.append(WorkPackage(
-            id=_package_id(order.id, path), order_id=order.id, design=design, operation_keys=tuple(operations),
+            id=_package_id(order, path), order_id=order.id, design=design, operation_keys=tuple(operations),
             skills=tuple(operations.values()), quantity=quantity, release_minute=release, due_minute=due,
             reason=f"cannot do: {reasons[path]}"))
     own_quotes: dict[str, MemberQuote] = {}
@@ -197,7 +202,7 @@ def _work_packages(market: Marketplace, order: Order
         for path, operations in late_groups.items():
             design, quantity = _design_at(network, top, path, order.quantity)
             package = WorkPackage(
-                id=_package_id(order.id, path) + ":in-house", order_id=order.id, design=design,
+                id=_package_id(order, path) + ":in-house", order_id=order.id, design=design,
                 operation_keys=tuple(operations), skills=tuple(operations.values()), quantity=quantity,
                 release_minute=release, due_minute=due, reason="in house too late")
             own = _ask(market.provider, package, order.supplier_id, receiver)
@@ -211,8 +216,9 @@ def _work_packages(market: Marketplace, order: Order
     return packages, in_house, own_quotes
 
 
-def _package_id(order_id: str, path: tuple[str, ...]) -> str:
-    return f"{order_id}:{'>'.join(path)}" if path else f"{order_id}:"
+def _package_id(order: Order, path: tuple[str, ...]) -> str:
+    """`order:design`, with the BoM path (`a>b`) for a component."""
+    return f"{order.id}:{'>'.join(path) or order.design_id}"
 
 
 def _site(network: RegionalNetwork, company_id: str) -> Site:
@@ -244,7 +250,7 @@ def _queries(package: WorkPackage, skills: Sequence[str], exclude: Iterable[str]
             thickness_mm=design.thickness_mm if process in _THICKNESS_BOUND else None,
             part_size_mm=design.bounding_box.as_tuple(),
             tolerance_mm=design.tightest_tolerance_mm if process in _PRECISION else None,
-            exclude_companies=tuple(exclude), limit=10_000))
+            exclude_companies=tuple(exclude), limit=CANDIDATE_POOL))
     return queries
 
 
@@ -257,7 +263,8 @@ def candidates(catalog: CapabilityCatalog, package: WorkPackage, exclude: Iterab
         for query in _queries(package, skills, excluded):
             found.extend(catalog.search(query).companies())
         found = list(dict.fromkeys(found))
-        ranked = found if ranked is None else [c for c in ranked if c in set(found)]
+        keep = set(found)
+        ranked = found if ranked is None else [c for c in ranked if c in keep]
     return ranked or []
 
 
@@ -270,9 +277,8 @@ def _allocate_package(market: Marketplace, order: Order, package: WorkPackage, e
     if not members and len(package.operation_keys) > 1:
         note = "no single member can do every operation; sent out per operation"
         parts = [_single(package, k) for k in range(len(package.operation_keys))]
-        if all(candidates(market.catalog, part, exclude) for part in parts):
-            allocations = [_allocate_package(market, order, part, excluded, None) for part in parts]
-            return _merge(package, allocations, note)
+        allocations = [_allocate_package(market, order, part, excluded, None) for part in parts]
+        return _merge(package, allocations, note)
     members = [m for m in members if m != receiver][: market.max_candidates]
     site = _site(market.network, receiver)
     quotes = [_ask(market.provider, package, member, site) for member in members]
@@ -298,13 +304,15 @@ def _single(package: WorkPackage, k: int) -> WorkPackage:
 
 def _merge(package: WorkPackage, parts: list[PackageAllocation], note: str) -> PackageAllocation:
     """Per-operation allocations shown as one package: its lines are the parts' lines."""
-    lines = tuple(line for part in parts for line in part.split.lines)
+    lines = tuple(line.model_copy(update={"operation_keys": part.package.operation_keys})
+                  for part in parts for line in part.split.lines)
     waiting = max(part.split.quantity_waiting for part in parts)
     objective = sum(part.split.objective_cents or 0 for part in parts)
     status = (PackageStatus.WAITING if all(p.status is PackageStatus.WAITING for p in parts) else
               PackageStatus.ALLOCATED if all(p.status is PackageStatus.ALLOCATED for p in parts) else
               PackageStatus.PARTLY_WAITING)
-    split = SplitResult(status=min(p.split.status for p in parts), lines=lines,
+    statuses = {p.split.status for p in parts}
+    split = SplitResult(status=statuses.pop() if len(statuses) == 1 else "FEASIBLE", lines=lines,
                         quantity_allocated=package.quantity - waiting, quantity_waiting=waiting,
                         objective_cents=objective)
     return PackageAllocation(package=package, candidates=tuple(dict.fromkeys(c for p in parts for c in p.candidates)),
@@ -326,17 +334,17 @@ def _result(market: Marketplace, order: Order, in_house: tuple[str, ...], alloca
     sub_orders = []
     for n, allocation in enumerate(allocations, start=1):
         package = allocation.package
-        quotes = {q.member_id: q for q in allocation.quotes}
-        for line in allocation.split.lines:
+        for k, line in enumerate(allocation.split.lines, start=1):
+            operations = line.operation_keys or package.operation_keys
             sub_orders.append(SubOrder(
-                order=Order(id=f"{order.id}-p{n}-{line.member_id}"[:120], customer_id=order.supplier_id,
+                order=Order(id=f"{order.id}-p{n}.{k}-{line.member_id}"[:120], customer_id=order.supplier_id,
                             supplier_id=line.member_id, design_id=package.design.id, quantity=line.quantity,
                             release=order.release, due=order.due,
                             weight=order.weight, status=OrderStatus.ALLOCATED,
-                            customer_reference=f"{order.id}:{','.join(package.operation_keys)}"),
-                package_id=package.id, operation_keys=package.operation_keys, price_eur=line.price_eur,
+                            customer_reference=f"{order.id}:{','.join(operations)}"),
+                package_id=package.id, operation_keys=operations, price_eur=line.price_eur,
                 promised_completion_minute=line.completion_minute, lateness_minutes=line.lateness_minutes,
-                co2_kg=line.co2_kg if line.member_id in quotes else 0.0))
+                co2_kg=line.co2_kg))
     waiting = sum(a.split.quantity_waiting for a in allocations)
     status = (AllocationStatus.WAITING if waiting else
               AllocationStatus.ALLOCATED if allocations else AllocationStatus.IN_HOUSE)

@@ -4,7 +4,8 @@ Members publish a `MemberListing` (their company record and, per machine, the `M
 free capacity in minutes per week). Onboarding validates the listing (KvK, VAT, known hub, machine ownership)
 and indexes every machine skill in a column store per skill: numpy arrays of the ranges (thickness, sorted
 envelope, capability), of the owner's site, hub, rate and free capacity, plus postings per material token.
-A search is then a handful of vectorised comparisons over the arrays of one skill.
+A search is then a handful of vectorised comparisons over the arrays of one skill; the arrays grow in place
+(`fabnet.network.skill_index`), so a member joining never forces a rebuild.
 
 Matching follows the process planner (`fabnet.planning.process`), so that what the catalog finds the member's
 own planner accepts:
@@ -22,7 +23,7 @@ parts), free capacity, nearness (when a site is given) and cheapness of the hour
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, Self
 
 import numpy as np
@@ -36,6 +37,7 @@ from fabnet.domain.machine import Machine, MachineSkill, SkillCode
 from fabnet.domain.region import RegionalNetwork
 from fabnet.domain.skills import skill_definition
 from fabnet.network.geo import great_circle_km_many
+from fabnet.network.skill_index import SkillEntry, SkillIndex
 from fabnet.planning.materials import material
 from fabnet.planning.process_errors import PlanningError
 
@@ -105,7 +107,7 @@ class OnboardingReceipt(BaseModel):
 # ---------------------------------------------------------------------------------------------------- queries
 
 
-class Site(BaseModel):
+class GeoPoint(BaseModel):
     """A point to measure distances from (decimal degrees)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -142,7 +144,7 @@ class CapabilityQuery(BaseModel):
     part_size_mm: Annotated[tuple[float, float, float], AfterValidator(_dimensions)] | None = None
     tolerance_mm: float | None = Field(default=None, gt=0)
     hub_ids: tuple[Identifier, ...] = ()
-    near: Site | None = None
+    near: GeoPoint | None = None
     max_distance_km: float | None = Field(default=None, gt=0)
     min_free_minutes_per_week: float = Field(default=0.0, ge=0)
     exclude_companies: tuple[Identifier, ...] = ()
@@ -195,51 +197,6 @@ class CatalogStats(BaseModel):
 # ---------------------------------------------------------------------------------------------------- index
 
 
-@dataclass
-class _SkillColumns:
-    """Appendable columns of one skill; frozen into numpy arrays on the first search after a change."""
-
-    machine_row: list[int] = field(default_factory=list)
-    min_t: list[float] = field(default_factory=list)
-    max_t: list[float] = field(default_factory=list)
-    envelope: list[tuple[float, float, float]] = field(default_factory=list)
-    capability: list[float] = field(default_factory=list)
-    any_material: list[bool] = field(default_factory=list)
-    postings: dict[str, list[int]] = field(default_factory=dict)
-    frozen: "_FrozenSkill | None" = None
-
-
-@dataclass(frozen=True)
-class _FrozenSkill:
-    machine_row: npt.NDArray[np.int64]
-    company_row: npt.NDArray[np.int64]
-    active: npt.NDArray[np.bool_]
-    min_t: npt.NDArray[np.float64]
-    max_t: npt.NDArray[np.float64]
-    envelope: npt.NDArray[np.float64]  # shape (n, 3), ascending per row
-    capability: npt.NDArray[np.float64]
-    any_material: npt.NDArray[np.bool_]
-    postings: dict[str, npt.NDArray[np.int64]]
-    hub: npt.NDArray[np.int64]
-    latitude: npt.NDArray[np.float64]
-    longitude: npt.NDArray[np.float64]
-    rate: npt.NDArray[np.float64]
-    free: npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class _Tables:
-    """The machine and company tables as arrays, rebuilt after each change of membership."""
-
-    machine_company: npt.NDArray[np.int64]
-    machine_rate: npt.NDArray[np.float64]
-    machine_free: npt.NDArray[np.float64]
-    company_active: npt.NDArray[np.bool_]
-    company_hub: npt.NDArray[np.int64]
-    company_latitude: npt.NDArray[np.float64]
-    company_longitude: npt.NDArray[np.float64]
-
-
 @dataclass(frozen=True)
 class _MachineRow:
     company_row: int
@@ -254,6 +211,14 @@ class _CompanyRow:
     company: Company
     hub_code: int
     machine_rows: tuple[int, ...]
+    skill_rows: tuple[tuple[str, int], ...]  # (skill, row in that skill's index)
+
+
+def _sorted_envelope(skill: MachineSkill) -> tuple[float, float, float]:
+    if skill.envelope_mm is None:
+        return (np.inf, np.inf, np.inf)
+    small, middle, large = sorted(skill.envelope_mm)
+    return (small, middle, large)
 
 
 def _capability(skill: MachineSkill) -> float:
@@ -269,20 +234,10 @@ class CapabilityCatalog:
         self._hubs: dict[str, Hub] = {h.id: h for h in hubs}
         self._hub_codes: dict[str, int] = {}
         self._companies: list[_CompanyRow] = []
-        self._company_active: list[bool] = []
         self._current: dict[str, int] = {}  # company id → its current row
         self._kvk_owner: dict[str, str] = {}
         self._machines: list[_MachineRow] = []
-        # flat columns of the machine and company tables, turned into arrays when a skill is frozen
-        self._machine_company: list[int] = []
-        self._machine_rate: list[float] = []
-        self._machine_free: list[float] = []
-        self._company_hub: list[int] = []
-        self._company_latitude: list[float] = []
-        self._company_longitude: list[float] = []
-        self._version = 0
-        self._table_cache: tuple[int, _Tables] | None = None
-        self._skills: dict[str, _SkillColumns] = {}
+        self._skills: dict[str, SkillIndex] = {}
 
     # ----------------------------------------------------------------------------------------------- building
 
@@ -319,94 +274,39 @@ class CapabilityCatalog:
             self.withdraw(company.id)
         hub_code = self._hub_codes.setdefault(company.hub_id, len(self._hub_codes))
         company_row = len(self._companies)
+        site = company.address
         machine_rows: list[int] = []
-        skills = 0
+        skill_rows: list[tuple[str, int]] = []
         for item in listing.machines:
             machine = item.machine
             row = len(self._machines)
             machine_rows.append(row)
             rate = float(machine.hourly_rate_eur)
             self._machines.append(_MachineRow(company_row, machine.id, machine.name, rate, item.free_minutes_per_week))
-            self._machine_company.append(company_row)
-            self._machine_rate.append(rate)
-            self._machine_free.append(item.free_minutes_per_week)
             for skill in machine.skills:
-                self._index_skill(row, skill)
-                skills += 1
-        self._companies.append(_CompanyRow(company, hub_code, tuple(machine_rows)))
-        self._company_active.append(True)
-        self._company_hub.append(hub_code)
-        self._company_latitude.append(company.address.latitude)
-        self._company_longitude.append(company.address.longitude)
+                entry = SkillEntry(
+                    machine_row=row, company_row=company_row, min_thickness_mm=skill.min_thickness_mm,
+                    max_thickness_mm=skill.max_thickness_mm if skill.max_thickness_mm is not None else np.inf,
+                    envelope_sorted_mm=_sorted_envelope(skill),
+                    capability_mm=_capability(skill), materials=frozenset(m.strip().lower() for m in skill.materials),
+                    hub=hub_code, latitude=site.latitude, longitude=site.longitude, rate=rate,
+                    free_minutes=item.free_minutes_per_week)
+                skill_rows.append((skill.skill, self._skills.setdefault(skill.skill, SkillIndex()).append(entry)))
+        self._companies.append(_CompanyRow(company, hub_code, tuple(machine_rows), tuple(skill_rows)))
         self._current[company.id] = company_row
         self._kvk_owner[company.kvk] = company.id
-        self._version += 1
         return OnboardingReceipt(company_id=company.id, hub_id=company.hub_id, machines=len(listing.machines),
-                                 skills=skills, replaced=replaced)
-
-    def _index_skill(self, machine_row: int, skill: MachineSkill) -> None:
-        columns = self._skills.setdefault(skill.skill, _SkillColumns())
-        entry = len(columns.machine_row)
-        columns.machine_row.append(machine_row)
-        columns.min_t.append(skill.min_thickness_mm)
-        columns.max_t.append(skill.max_thickness_mm if skill.max_thickness_mm is not None else np.inf)
-        envelope = tuple(sorted(skill.envelope_mm)) if skill.envelope_mm is not None else (np.inf, np.inf, np.inf)
-        columns.envelope.append(envelope)  # type: ignore[arg-type]
-        columns.capability.append(_capability(skill))
-        columns.any_material.append(not skill.materials)
-        for token in {m.strip().lower() for m in skill.materials}:
-            columns.postings.setdefault(token, []).append(entry)
-        columns.frozen = None
+                                 skills=len(skill_rows), replaced=replaced)
 
     def withdraw(self, company_id: str) -> None:
         """Take a member's machines out of the search (e.g. membership revoked); KeyError if not listed."""
         row = self._current.pop(company_id, None)
         if row is None:
             raise KeyError(f"company {company_id!r} is not listed in the catalog")
-        self._company_active[row] = False
-        self._kvk_owner.pop(self._companies[row].company.kvk, None)
-        self._version += 1
-        for columns in self._skills.values():
-            columns.frozen = None
-
-    def _frozen(self, skill: str) -> _FrozenSkill | None:
-        columns = self._skills.get(skill)
-        if columns is None or not columns.machine_row:
-            return None
-        if columns.frozen is None:
-            tables = self._tables()
-            machine_row = np.asarray(columns.machine_row, dtype=np.int64)
-            company_row = tables.machine_company[machine_row]
-            columns.frozen = _FrozenSkill(
-                machine_row=machine_row, company_row=company_row, active=tables.company_active[company_row],
-                min_t=np.asarray(columns.min_t, dtype=np.float64), max_t=np.asarray(columns.max_t, dtype=np.float64),
-                envelope=np.asarray(columns.envelope, dtype=np.float64).reshape(-1, 3),
-                capability=np.asarray(columns.capability, dtype=np.float64),
-                any_material=np.asarray(columns.any_material, dtype=bool),
-                postings={t: np.asarray(rows, dtype=np.int64) for t, rows in columns.postings.items()},
-                hub=tables.company_hub[company_row], latitude=tables.company_latitude[company_row],
-                longitude=tables.company_longitude[company_row], rate=tables.machine_rate[machine_row],
-                free=tables.machine_free[machine_row],
-            )
-        return columns.frozen
-
-    def _tables(self) -> "_Tables":
-        if self._table_cache is None or self._table_cache[0] != self._version:
-            self._table_cache = (self._version, _Tables(
-                machine_company=np.asarray(self._machine_company, dtype=np.int64),
-                machine_rate=np.asarray(self._machine_rate, dtype=np.float64),
-                machine_free=np.asarray(self._machine_free, dtype=np.float64),
-                company_active=np.asarray(self._company_active, dtype=bool),
-                company_hub=np.asarray(self._company_hub, dtype=np.int64),
-                company_latitude=np.asarray(self._company_latitude, dtype=np.float64),
-                company_longitude=np.asarray(self._company_longitude, dtype=np.float64),
-            ))
-        return self._table_cache[1]
-
-    def prepare(self) -> None:
-        """Build the search arrays of every skill now rather than on the first search after a change."""
-        for skill in self._skills:
-            self._frozen(skill)
+        listed = self._companies[row]
+        self._kvk_owner.pop(listed.company.kvk, None)
+        for skill, entry in listed.skill_rows:
+            self._skills[skill].deactivate(entry)
 
     # ----------------------------------------------------------------------------------------------- reading
 
@@ -425,8 +325,7 @@ class CapabilityCatalog:
     def stats(self) -> CatalogStats:
         entries: dict[str, int] = {}
         for code in sorted(self._skills):
-            frozen = self._frozen(code)
-            entries[code] = int(frozen.active.sum()) if frozen is not None else 0
+            entries[code] = int(self._skills[code].active.sum())
         hubs: dict[str, int] = {}
         for row in self._current.values():
             hub = self._companies[row].company.hub_id
@@ -446,14 +345,14 @@ class CapabilityCatalog:
             unknown = [h for h in query.hub_ids if h not in self._hubs]
             if unknown:
                 raise CatalogError(f"hub_ids: unknown hub {unknown[0]!r} (hubs: {', '.join(self._hubs)})")
-        index = self._frozen(query.skill)
-        if index is None:
+        index = self._skills.get(query.skill)
+        if index is None or not len(index):
             return SearchResult(query=query, total_matches=0, matches=())
         mask = index.active.copy()
         if query.material is not None:
             listed = np.zeros(mask.shape, dtype=bool)
             for token in material_tokens(query.material):
-                rows = index.postings.get(token)
+                rows = index.listing(token)
                 if rows is not None:
                     listed[rows] = True
             mask &= index.any_material | listed
@@ -505,7 +404,7 @@ class CapabilityCatalog:
         return SearchResult(query=query, total_matches=int(found.size), matches=tuple(matches))
 
     @staticmethod
-    def _fit(index: _FrozenSkill, found: npt.NDArray[np.int64], query: CapabilityQuery,
+    def _fit(index: SkillIndex, found: npt.NDArray[np.int64], query: CapabilityQuery,
              part: Sequence[float] | None, axes: tuple[int, ...]) -> npt.NDArray[np.float64]:
         ratios: list[npt.NDArray[np.float64]] = []
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -522,7 +421,7 @@ class CapabilityCatalog:
         return np.clip(np.mean(ratios, axis=0), 0.0, 1.0)
 
     @staticmethod
-    def _score(index: _FrozenSkill, found: npt.NDArray[np.int64], query: CapabilityQuery,
+    def _score(index: SkillIndex, found: npt.NDArray[np.int64], query: CapabilityQuery,
                fit: npt.NDArray[np.float64], distance: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64]:
         w = query.ranking
         free = index.free[found]
@@ -547,12 +446,12 @@ __all__ = [
     "CatalogError",
     "CatalogMatch",
     "CatalogStats",
+    "GeoPoint",
     "MachineListing",
     "MemberListing",
     "OnboardingReceipt",
     "RankingWeights",
     "SearchResult",
-    "Site",
     "material_tokens",
     "weekly_shift_minutes",
 ]

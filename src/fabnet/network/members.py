@@ -6,9 +6,10 @@ For a request the member
 2. prices the plan with its price list (`billing.pricing.quote_plan`) for the full quantity and for one unit,
    which gives the linear quote: fixed = price(1) − unit, unit = (price(Q) − price(1)) / (Q − 1);
 3. adds the package as a job to its own backlog (its open orders as a scheduling problem) and dispatches the
-   lot with ATCS, the scheduler's constructive rule; the job's completion less its processing time is the
-   moment it is ready to start the package (`ready_minute`); a `promise_margin` above 1 stretches the
-   processing time to promise a safer completion (a twin P90 can stand in for it);
+   lot with ATCS, the scheduler's constructive rule; with `twin_replications` the digital twin simulates that
+   schedule with its disturbances and the promise is the P90 of the job's completion (never earlier than the
+   plan); the completion less the processing time is when it is ready to start the package (`ready_minute`);
+   a `promise_margin` above 1 stretches the processing time per unit;
 4. states its capacity: over the weeks between ready and due (at least one), the free minutes per week of the
    busiest operation's best machine divided by its minutes per unit;
 5. measures the great-circle distance to the receiving site for transport CO2.
@@ -18,6 +19,7 @@ Members listed in `unavailable` raise `MemberUnavailable` (a node that is down);
 import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from fabnet.billing.pricing import PriceList, quote_plan
 from fabnet.domain import Machine, RegionalNetwork
@@ -39,6 +41,13 @@ from fabnet.planning.process import plan_what_is_possible
 from fabnet.planning.process_errors import PlanningError
 from fabnet.planning.schedule.data import ScheduleData
 
+if TYPE_CHECKING:
+    from fabnet.twin.settings import MachineSettings
+
+
+TYPICAL_DISTURBANCES = {"processing_cv": 0.15, "mtbf_minutes": 2400.0, "mttr_minutes": 60.0}
+"""Twin settings for promises when none are given: ±15 % processing time, a breakdown per 40 h of work, 1 h repair."""
+
 
 class InProcessQuoteProvider:
     """A `QuoteProvider` for the members of one regional network, all answered in this process."""
@@ -52,6 +61,8 @@ class InProcessQuoteProvider:
         unavailable: Iterable[str] = (),
         declining: Iterable[str] = (),
         promise_margin: float = 1.0,
+        twin_replications: int = 0,
+        disturbances: "MachineSettings | None" = None,
         horizon_days: int = 35,
     ) -> None:
         if promise_margin < 1.0:
@@ -62,6 +73,10 @@ class InProcessQuoteProvider:
         self.unavailable = set(unavailable)
         self.declining = set(declining)
         self.promise_margin = promise_margin
+        if twin_replications < 0:
+            raise ValueError(f"twin_replications must be at least 0, got {twin_replications}")
+        self.twin_replications = twin_replications
+        self.disturbances = disturbances
         self.horizon_days = horizon_days
         self._backlogs: dict[str, Problem | None] = {}
 
@@ -155,7 +170,21 @@ class InProcessQuoteProvider:
         data = ScheduleData.from_problem(problem)
         placements = atcs(data)
         ids = {f"{tag}/{op.id}" for op in plan.operations}
-        return max(p.end for p in placements if data.operations[p.operation].id in ids)
+        planned = max(p.end for p in placements if data.operations[p.operation].id in ids)
+        if not self.twin_replications:
+            return planned
+        # imported here: the twin (SimPy) is only needed when promises come with a confidence
+        from fabnet.planning.schedule.solver import placements_to_solution
+        from fabnet.twin.model import FactoryTwin
+        from fabnet.twin.settings import MachineSettings, TwinSettings
+
+        base = self.disturbances or MachineSettings(**TYPICAL_DISTURBANCES)
+        twin = FactoryTwin(problem, placements_to_solution(data, placements, "FEASIBLE", 0.0),
+                           TwinSettings.from_machines(machines, base, start_policy="asap"))
+        k = len(problem.jobs) - 1
+        completions = sorted(twin.run(seed).jobs[k].completion for seed in range(self.twin_replications))
+        p90 = completions[min(len(completions) - 1, math.ceil(0.9 * len(completions)) - 1)]
+        return max(planned, math.ceil(p90))
 
 
 def _package_plan(package: WorkPackage, machines: list[Machine], member: str, quantity: int) -> ProcessPlan:

@@ -123,6 +123,7 @@ def compare(figures: NetworkFigures, *, baseline: ProgrammeBaseline = BASELINE,
         _line("regional_hubs", baseline.regional_hubs, figures.hubs),
     )
     span = baseline.companies_target - baseline.companies_participating
-    progress = 100.0 * (figures.active_members - baseline.companies_participating) / span if span else 0.0
+    # below the starting point counts as 0 %: the measure is the way from 600 to 6,000
+    progress = max(0.0, 100.0 * (figures.active_members - baseline.companies_participating) / span) if span else 0.0
     return ProgrammeView(baseline=baseline, hubs=hubs, fieldlabs=fieldlabs, network=figures, lines=lines,
                          progress_to_target_percent=round(progress, 3))

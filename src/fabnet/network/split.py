@@ -40,6 +40,7 @@ class SplitLine(BaseModel):
     completion_minute: int
     lateness_minutes: int
     co2_kg: float
+    operation_keys: tuple[str, ...] = Field(default=(), description="set when a package went out per operation")
 
 
 class SplitResult(BaseModel):

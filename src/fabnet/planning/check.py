@@ -15,7 +15,7 @@ from fabnet.planning.problem import Assignment, Problem, Solution
 @dataclass(frozen=True)
 class Violation:
     kind: str  # missing, unknown, duplicate, machine, duration, release, precedence, overlap, setup, unavailable,
-    # fixed_machine, fixed_start, permutation, reported
+    # fixed_machine, fixed_start, permutation, reported, status
     operation: str | None
     message: str
 
@@ -84,6 +84,7 @@ def check(problem: Problem, solution: Solution) -> CheckReport:
         else:
             given[a.id] = a
     if solution.status in ("INFEASIBLE", "UNKNOWN") and not solution.operations:
+        violations.append(Violation("status", None, f"the solution has no schedule (status {solution.status})"))
         return CheckReport(tuple(violations), None)
     for op_id in operations:
         if op_id not in given:

@@ -2,6 +2,18 @@
 
 Times are integer minutes. An operation without `after` follows the previous operation of its job;
 `"after": []` means it has no predecessor. A setup pair that is not listed takes no time.
+
+problem.json: `machines` [{id, initial_family?, unavailable? [[from, to], ...]}], `jobs` [{id, release=0, due?,
+weight=1, operations [{id, family?, modes [{machine, duration}], after?, fixed_machine?, fixed_start?,
+release?}]}], `setups` [{machine, from, to, duration}], `objective` {weighted_tardiness=1, total_setup=1,
+makespan=0}, `permutation`=false (same job order on every machine). The changeover between two consecutive
+operations on a machine needs `duration` minutes of available machine time between them (also from the
+machine's `initial_family` to its first operation); operations are not interrupted by unavailability.
+`fixed_machine`/`fixed_start` freeze an operation (started or frozen); `release` on an operation is its
+earliest start (late material).
+
+solution.json: {format, status OPTIMAL|FEASIBLE|INFEASIBLE|UNKNOWN, objective, lower_bound, makespan,
+total_setup, total_weighted_tardiness, runtime_s, operations [{id, machine, start, end}]}.
 """
 
 from __future__ import annotations

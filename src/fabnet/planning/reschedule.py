@@ -7,12 +7,13 @@ the others may not start before the event and are re-optimised with a penalty pe
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fabnet.planning.check import check
+from fabnet.planning.check import check, evaluate
 from fabnet.planning.dispatch import atcs
 from fabnet.planning.problem import Job, Problem, ProblemOperation, Solution
 from fabnet.planning.schedule.data import ScheduleData
@@ -184,6 +185,47 @@ def _best_start(
     return min(candidates, key=penalised)
 
 
+def without_finished(problem: Problem, at: int) -> tuple[Problem, tuple[str, ...]] | None:
+    """The part of `problem` still open at `at`: frozen operations that ended by then are dropped; each machine
+    starts from the family it was left in, and is closed until its last finished operation ended.
+    Returns the smaller problem and the dropped operation ids, or None when nothing (or everything) is dropped."""
+    operations = problem.operations()
+    table: dict[str, tuple[int, str | None]] = {}  # machine -> (last finished end, its family)
+    finished: set[str] = set()
+    for op_id, (_, op) in operations.items():
+        if op.fixed_start is None or op.fixed_machine is None:
+            continue
+        duration = next(m.duration for m in op.modes if m.machine == op.fixed_machine)
+        end = op.fixed_start + duration
+        if end <= at:
+            finished.add(op_id)
+            if end >= table.get(op.fixed_machine, (-1, None))[0]:
+                table[op.fixed_machine] = (end, op.family)
+    if not finished or len(finished) == len(operations):
+        return None
+    machines = []
+    for machine in problem.machines:
+        if machine.id not in table:
+            machines.append(machine)
+            continue
+        end, family = table[machine.id]
+        windows = (*machine.unavailable, (0, end)) if end > 0 else machine.unavailable
+        machines.append(machine.model_copy(update={"initial_family": family, "unavailable": tuple(sorted(windows))}))
+    predecessors = problem.predecessors()
+    jobs = []
+    for job in problem.jobs:
+        ops = tuple(
+            op.model_copy(update={"after": tuple(p for p in predecessors[op.id] if p not in finished)})
+            for op in job.operations if op.id not in finished
+        )
+        if ops:
+            jobs.append(job.model_copy(update={"operations": ops}))
+    reduced = Problem.model_validate(
+        problem.model_copy(update={"machines": tuple(machines), "jobs": tuple(jobs)}).model_dump(by_alias=True)
+    )
+    return reduced, tuple(sorted(finished))
+
+
 def repair(
     problem: Problem,
     solution: Solution,
@@ -191,9 +233,41 @@ def repair(
     options: RepairOptions = RepairOptions(),
     on_progress: ProgressCallback | None = None,
 ) -> RepairResult:
-    """Repair `solution` after `event`; the result is feasible for the returned (updated) problem."""
+    """Repair `solution` after `event`; the result is feasible for the returned (updated) problem.
+
+    Operations finished before the event are taken out of the model (smaller, faster), the rest is re-optimised
+    warm-started from the old plan. `options.time_limit` bounds the whole repair, preparation included."""
+    began = time.monotonic()
     updated = apply_event(problem, solution, event)
-    data = ScheduleData.from_problem(updated)
+    old = {a.id: a for a in solution.operations}
+    frozen = sum(1 for job in updated.jobs for op in job.operations if op.fixed_start is not None)
+    split = without_finished(updated, event.at)
+    new: Solution | None = None
+    if split is not None:
+        reduced, finished = split
+        part = _repair_open_part(reduced, solution, options, on_progress, began)
+        if part.operations:
+            assignments = tuple(sorted((*part.operations, *(old[i] for i in finished)), key=lambda a: a.id))
+            metrics = evaluate(updated, assignments)
+            new = part.model_copy(update={
+                "objective": metrics.objective, "makespan": metrics.makespan, "total_setup": metrics.total_setup,
+                "total_weighted_tardiness": metrics.total_weighted_tardiness, "operations": assignments,
+                "runtime_s": round(time.monotonic() - began, 3),
+            })
+            if not check(updated, new).feasible:
+                new = None
+    if new is None:
+        new = _repair_open_part(updated, solution, options, on_progress, began)
+    moved = sum(
+        1 for a in new.operations if a.id in old and (old[a.id].machine != a.machine or old[a.id].start != a.start)
+    )
+    return RepairResult(updated, new, frozen, moved)
+
+
+def _repair_open_part(
+    problem: Problem, solution: Solution, options: RepairOptions, on_progress: ProgressCallback | None, began: float
+) -> Solution:
+    data = ScheduleData.from_problem(problem)
     machine_index = {m.id: k for k, m in enumerate(data.machines)}
     old = {a.id: a for a in solution.operations}
     previous = {
@@ -202,15 +276,12 @@ def repair(
         if op.id in old and op.fixed_start is None
     }
     start = _best_start(data, solution, previous, options.stability_weight)
-    new = solve_data(
+    return solve_data(
         data,
-        SolveOptions(time_limit=options.time_limit, workers=options.workers),
+        # a small margin for turning CP-SAT's answer into a checked solution
+        SolveOptions(time_limit=max(0.1, options.time_limit - (time.monotonic() - began) - 0.15),
+                     workers=options.workers),
         on_progress,
         warm_start=start,
         stability=Stability(previous, options.stability_weight),
     )
-    frozen = sum(1 for op in data.operations if op.fixed_start is not None)
-    moved = sum(
-        1 for a in new.operations if a.id in old and (old[a.id].machine != a.machine or old[a.id].start != a.start)
-    )
-    return RepairResult(updated, new, frozen, moved)

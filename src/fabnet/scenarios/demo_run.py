@@ -18,7 +18,9 @@ from fabnet.planning.schedule import SolveOptions
 from fabnet.scenarios import load_scenario
 from fabnet.scenarios.demo.aas_export import document_count, export_documents
 from fabnet.scenarios.demo.invoicing import invoice_orders
-from fabnet.scenarios.demo.results import DemoSummary, DocumentsResult, SchedulingResult, TwinResult
+from fabnet.scenarios.demo.marketplace import allocate_orders
+from fabnet.scenarios.demo.network_kpis import network_kpis
+from fabnet.scenarios.demo.results import BillingResult, DemoSummary, DocumentsResult, SchedulingResult, TwinResult
 from fabnet.scenarios.demo.schedules import (
     ScheduledCompany,
     schedule_company,
@@ -90,19 +92,27 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
         documents = stage("documents", document_count(network), documents_work,
                           lambda r: f"{len(r.files)} files, all verify with aas-core3.1 ({r.findings} findings)")
 
-        supplier_ids = suppliers(network)
+        allocated = stage(
+            "allocation", len(network.orders),
+            lambda: allocate_orders(network, store, lambda d: observer.advanced("allocation", d)),
+            lambda r: f"{r.result.allocated} orders with work for partners, {len(r.sub_orders)} sub-orders "
+                      f"(EUR {r.result.total_price_eur}), {r.result.waiting} waiting",
+        )
+        factory = allocated.network  # the customer orders and the sub-orders: what every company must make
+        supplier_ids = suppliers(factory)
         solve_options = SolveOptions(time_limit=options.time_limit, workers=options.workers, seed=options.seed)
 
         def scheduling_work() -> list[ScheduledCompany]:
             done: list[ScheduledCompany] = []
             for company_id in supplier_ids:
-                observer.advanced("scheduling", f"solving {company_id}")
-                scheduled = schedule_company(network, company_id, layout.schedules, layout.root, solve_options)
+                observer.advanced("scheduling", f"solving {company_id}", 0)
+                scheduled = schedule_company(factory, company_id, layout.schedules, layout.root, solve_options)
                 if not scheduled.result.feasible:
                     raise ValueError(f"company {company_id}: the checker rejects the CP-SAT schedule: "
                                      f"{scheduled.result.violations[0]}")
-                store_schedule(store, network, scheduled)
+                store_schedule(store, factory, scheduled)
                 done.append(scheduled)
+                observer.advanced("scheduling", f"{company_id}: {scheduled.result.status}")
             return done
 
         scheduled = stage("scheduling", len(supplier_ids), scheduling_work,
@@ -112,9 +122,10 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
         def twin_work() -> TwinResult:
             forecasts = []
             for company in scheduled:
-                observer.advanced("twin", f"{options.replications} replications of {company.result.company_id}")
-                forecasts.append(forecast_company(network, company, options.replications, options.seed,
+                observer.advanced("twin", f"{options.replications} replications of {company.result.company_id}", 0)
+                forecasts.append(forecast_company(factory, company, options.replications, options.seed,
                                                   layout.twin, layout.root))
+                observer.advanced("twin", f"{company.result.company_id} done")
             return summarise_forecasts(forecasts, options.replications)
 
         twin = stage("twin", len(scheduled), twin_work,
@@ -123,17 +134,20 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
         repair_options = RepairOptions(time_limit=min(options.time_limit, 3.0), workers=options.workers)
         quality = stage(
             "quality", 1,
-            lambda: run_zero_defects(network, scheduled, store, layout.schedules, layout.passports, layout.root,
+            lambda: run_zero_defects(factory, scheduled, store, layout.schedules, layout.passports, layout.root,
                                      seed=options.seed, repair_options=repair_options),
             lambda r: f"{r.alarm.rule} on {r.machine_id} at part {r.alarm.part_index} "
                       f"({r.alarm.parts_after_drift_start} after the drift began); {len(r.alarm.parts_held)} held, "
                       f"rework rescheduled ({r.reschedule.moved} operations moved)",
         )
+        def billing_work() -> BillingResult:
+            observer.advanced("billing", "loading the official Peppol BIS 3 rules", 0)
+            return invoice_orders(network, scheduled, allocated, store, layout.invoices, layout.root,
+                                  validate=options.validate_invoices,
+                                  on_invoice=lambda d: observer.advanced("billing", d))
+
         billing = stage(
-            "billing", len(network.orders),
-            lambda: invoice_orders(network, scheduled, store, layout.invoices, layout.root,
-                                   validate=options.validate_invoices,
-                                   on_invoice=lambda d: observer.advanced("billing", d)),
+            "billing", len(network.orders), billing_work,
             lambda r: f"{r.invoices} invoices, {r.validated} validated ({r.fatal_findings} fatal); "
                       f"{r.payments_before} payments netted to {r.payments_after}",
         )
@@ -146,8 +160,10 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
             options={"out": str(options.out), "time_limit_s": options.time_limit,
                      "replications": options.replications, "seed": options.seed, "workers": options.workers,
                      "validate_invoices": "all" if options.validate_invoices is None else options.validate_invoices},
-            database=database, documents=documents, scheduling=scheduling, twin=twin, quality=quality,
-            billing=billing, stage_seconds=dict(seconds), total_seconds=round(time.monotonic() - started, 2),
+            database=database, documents=documents, allocation=allocated.result, scheduling=scheduling, twin=twin,
+            quality=quality,
+            billing=billing, network_kpis=network_kpis(network, allocated.result, scheduling, twin, quality, billing),
+            stage_seconds=dict(seconds), total_seconds=round(time.monotonic() - started, 2),
             report_file=str(layout.report), summary_file=str(layout.summary),
         )
         _write(layout.summary, summary.model_dump_json(indent=2) + "\n")

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 
 from fabnet.exchange import audit, messages
 from fabnet.exchange.errors import ProtocolError
@@ -76,7 +77,8 @@ def authenticate(runtime: NodeRuntime, request: Request) -> TokenClaims:
 
 def check_replay(work: Work, claims: TokenClaims) -> None:
     """A token id may be used once; the record is part of the unit of work, so a refused request stores nothing."""
-    if work.session.get(UsedTokenRow, claims.jti) is not None:
+    seen = work.session.execute(select(UsedTokenRow.jti).where(UsedTokenRow.jti == claims.jti)).first()
+    if seen is not None:
         raise AuthError(401, "token replayed (jti seen before)")
     work.session.add(
         UsedTokenRow(jti=claims.jti, sender=claims.issuer, expires_at=datetime.fromtimestamp(claims.expires_at, UTC))
@@ -131,7 +133,10 @@ async def handle(
         with runtime.work() as work:
             check_replay(work, inbound.claims)
             if inbound.message_id:
-                seen = work.session.get(InboxRow, (inbound.sender, inbound.message_id))
+                seen = work.session.execute(
+                    select(InboxRow.status, InboxRow.response, InboxRow.receipt).where(
+                        InboxRow.sender == inbound.sender, InboxRow.message_id == inbound.message_id)
+                ).first()
                 if seen is not None:
                     headers = {RECEIPT_HEADER: seen.receipt} if seen.receipt else {}
                     return Response(seen.response, status_code=seen.status, media_type="application/json",

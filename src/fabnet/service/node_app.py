@@ -47,6 +47,8 @@ def create_node_app(config: NodeConfig) -> FastAPI:
 
             app.state.start_pull = start_pull
             await trust_sync.refresh(runtime, client)
+            for pid in data_plane.interrupted_pulls(runtime):
+                start_pull(pid)
             worker = OutboxWorker(runtime, client)
             tasks = [asyncio.create_task(worker.run()), asyncio.create_task(trust_sync.keep_fresh(runtime, client))]
             try:

@@ -73,6 +73,7 @@ class Work:
     queued: bool = False
     after: list[Callable[[], None]] = field(default_factory=list)
     followups: list[Callable[["Work"], None]] = field(default_factory=list)
+    outbox: list[OutboxRow] = field(default_factory=list)
     """Automatic next steps that run in this same unit of work, after the received message is logged."""
 
     def log(self, direction: str, peer: str, message_type: str, process_id: str, body: bytes) -> audit.AuditEntry:
@@ -95,10 +96,10 @@ class Work:
         body = json.dumps(message, separators=(",", ":")).encode()
         message_id = uuid4().hex
         now = now_utc()
-        self.session.add(
-            OutboxRow(message_id=message_id, process_pid=process_pid, recipient=recipient, url=url,
-                      body=body.decode(), attempts=0, next_attempt_at=now, created_at=now)
-        )
+        row = OutboxRow(message_id=message_id, process_pid=process_pid, recipient=recipient, url=url,
+                        body=body.decode(), attempts=0, next_attempt_at=now, created_at=now)
+        self.session.add(row)
+        self.outbox.append(row)
         self.log("sent", recipient, message["@type"], process_pid, body)
         self.queued = True
         self.touched.add(process_pid)
@@ -113,6 +114,8 @@ class NodeRuntime:
         self.store: Store = open_node_store(config.resolved_database_url)
         self.trust = TrustStore(anchor=None, members={self.member_id: self.identity.own})
         self.outbox_wake: asyncio.Event | None = None
+        self.fresh_outbox: list[OutboxRow] = []
+        """Messages committed since the worker last looked: handed over directly instead of re-read."""
         self._watchers: dict[str, asyncio.Event] = {}
         with self.store.transaction() as uow:
             last = uow.session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
@@ -140,6 +143,7 @@ class NodeRuntime:
             if event is not None:
                 event.set()
         if work.queued and self.outbox_wake is not None:
+            self.fresh_outbox.extend(work.outbox)
             self.outbox_wake.set()
         for action in work.after:
             action()
@@ -158,6 +162,11 @@ class NodeRuntime:
             except TimeoutError:
                 return done()
         return True
+
+    def state_of(self, table: type, pid: str) -> str | None:
+        """The state column of one process, read without building ORM objects (long polls ask often)."""
+        with self.store.engine.connect() as connection:
+            return connection.execute(select(table.state).where(table.pid == pid)).scalar_one_or_none()
 
     def touch(self, pid: str) -> None:
         event = self._watchers.pop(pid, None)

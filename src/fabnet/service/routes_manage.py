@@ -28,7 +28,7 @@ from fabnet.store.exchange_tables import (
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
 
-def loopback_only(request: Request) -> None:
+async def loopback_only(request: Request) -> None:
     if request.client is None or request.client.host not in LOOPBACK:
         raise HTTPException(403, "the management API answers loopback clients only")
 
@@ -136,7 +136,7 @@ async def negotiation(pid: str, request: Request, wait_for: str | None = None, t
     try:
         if wait_for:
             wanted = set(wait_for.split(","))
-            await runtime.wait(pid, lambda: current()["state"] in wanted, min(timeout, 120.0))
+            await runtime.wait(pid, lambda: runtime.state_of(NegotiationRow, pid) in wanted, min(timeout, 120.0))
         return JSONResponse(current())
     except ProtocolError as error:
         return _error(error)
@@ -189,7 +189,7 @@ async def transfer(pid: str, request: Request, wait_for: str | None = None, time
     try:
         if wait_for:
             wanted = set(wait_for.split(","))
-            await runtime.wait(pid, lambda: current()["state"] in wanted, min(timeout, 600.0))
+            await runtime.wait(pid, lambda: runtime.state_of(TransferRow, pid) in wanted, min(timeout, 600.0))
         return JSONResponse(current())
     except ProtocolError as error:
         return _error(error)

@@ -25,10 +25,12 @@ small, .muted { color: #666; } nav a { margin-right: .8rem; }
 </style></head><body>
 <h1>fabnet demo: the {{ s.scenario }} network end to end</h1>
 <p class="muted">started {{ s.started_at }} · {{ s.total_seconds }} s · mode {{ s.mode }} ·
-CP-SAT {{ s.options.time_limit_s }} s per company · {{ s.options.replications }} twin replications · seed {{ s.options.seed }}</p>
+CP-SAT {{ s.options.time_limit_s }} s per company · {{ s.options.replications }} twin replications ·
+seed {{ s.options.seed }}</p>
 <p class="note">{{ s.note }}</p>
-<nav><a href="#summary">Summary</a><a href="#schedules">Schedules</a><a href="#twin">Twin</a>
-<a href="#quality">Quality</a><a href="#billing">Billing</a><a href="#documents">Documents</a></nav>
+<nav><a href="#summary">Summary</a><a href="#kpis">Network KPIs</a><a href="#schedules">Schedules</a>
+<a href="#twin">Twin</a><a href="#quality">Quality</a><a href="#billing">Billing</a>
+<a href="#documents">Documents</a></nav>
 
 <h2 id="summary">Summary</h2>
 <table><tr><th>stage</th><th>figure</th><th>value</th></tr>
@@ -37,8 +39,28 @@ CP-SAT {{ s.options.time_limit_s }} s per company · {{ s.options.replications }
 <table><tr>{% for name in s.stage_seconds %}<th class="num">{{ name }}</th>{% endfor %}</tr>
 <tr>{% for value in s.stage_seconds.values() %}<td class="num">{{ value }} s</td>{% endfor %}</tr></table>
 
+<h2 id="kpis">Network KPIs (the hub's view)</h2>
+{% set k = s.network_kpis %}
+<table><tr><th>KPI</th><th class="num">value</th></tr>
+<tr><td>active members (programme: {{ k.members_target }} companies aimed at)</td>
+<td class="num">{{ k.active_members }}</td></tr>
+<tr><td>orders handled / with work subcontracted to partners</td>
+<td class="num">{{ k.orders_handled }} / {{ k.orders_allocated }}</td></tr>
+<tr><td>changeover hours: first come, first served → scheduled (saved)</td><td class="num">{{ k.changeover_hours_fcfs }}
+→ {{ k.changeover_hours_scheduled }} ({{ k.changeover_hours_saved }} h, {{ k.changeover_saving_percent }} %)</td></tr>
+<tr><td>parts made / defects stopped / escaped</td>
+<td class="num">{{ k.parts_made }} / {{ k.defects_stopped }} / {{ k.defects_escaped }}</td></tr>
+<tr><td>energy per part (twin) / material per part</td>
+<td class="num">{{ '%.3f'|format(k.energy_kwh_per_part or 0) }} kWh /
+{{ '%.3f'|format(k.material_kg_per_part or 0) }} kg</td></tr>
+<tr><td>payments saved by netting</td><td class="num">{{ k.payments_saved_by_netting }}
+({{ k.payments_saved_percent }} %)</td></tr>
+<tr><td>money movement saved by netting</td><td class="num">EUR {{ k.money_movement_saved_eur }}
+({{ k.money_movement_saved_percent }} %)</td></tr>
+</table>
+
 <h2 id="schedules">Schedules per company</h2>
-<p>CP-SAT against first come, first served (each operation on its quickest machine, jobs by release) and ATCS
+<p>CP-SAT against first come, first served (jobs by release, each operation on the machine where it ends first) and ATCS
 dispatching; every CP-SAT schedule re-checked by the independent checker. Times in minutes from
 the planning origin.</p>
 <table><tr><th>company</th><th class="num">orders</th><th class="num">operations</th><th>status</th>
@@ -51,12 +73,14 @@ the planning origin.</p>
 <td class="num">{{ c.cpsat.total_changeover_min }}</td><td class="num">{{ c.changeover_saved_min }}</td>
 <td class="num">{{ c.fcfs.weighted_tardiness_min }}</td><td class="num">{{ c.cpsat.weighted_tardiness_min }}</td>
 <td class="num">{{ c.cpsat.makespan_min }}</td>
-<td>{% if c.feasible %}<span class="ok">feasible</span>{% else %}<span class="bad">{{ c.violations|length }} violations</span>{% endif %}</td>
+<td>{% if c.feasible %}<span class="ok">feasible</span>{% else %}
+<span class="bad">{{ c.violations|length }} violations</span>{% endif %}</td>
 <td><a href="{{ c.gantt_file }}">chart</a> · <a href="{{ c.solution_file }}">json</a></td></tr>
 {% endfor %}</table>
 {{ chart|safe }}
 {% for c in s.scheduling.companies if c.warnings %}<details><summary>{{ c.company_name }}: {{ c.warnings|length }}
-note(s) on work left for subcontracting</summary><ul>{% for w in c.warnings %}<li>{{ w }}</li>{% endfor %}</ul></details>
+note(s) on work left for subcontracting</summary>
+<ul>{% for w in c.warnings %}<li>{{ w }}</li>{% endfor %}</ul></details>
 {% endfor %}
 
 <h2 id="twin">Digital twin forecast</h2>
@@ -94,12 +118,15 @@ weighted tardiness {{ r.weighted_tardiness_before }} → {{ r.weighted_tardiness
 <table><tr><th>passport</th><th>verdict</th><th>file</th><th class="num">bytes</th><th>aas-core3.1</th></tr>
 {% for p in q.passports %}<tr><td>{{ p.record_id }}</td><td>{{ q.passport_verdicts[p.record_id] }}</td>
 <td><a href="{{ p.path }}">{{ p.path }}</a></td><td class="num">{{ p.size_bytes }}</td>
-<td>{% if p.findings %}<span class="bad">{{ p.findings|length }} findings</span>{% else %}<span class="ok">conforms</span>{% endif %}</td></tr>
+<td>{% if p.findings %}<span class="bad">{{ p.findings|length }} findings</span>{% else %}
+<span class="ok">conforms</span>{% endif %}</td></tr>
 {% endfor %}</table>
 
 <h2 id="billing">Invoices, ledgers and netting</h2>
 {% set b = s.billing %}
-<p>{{ b.invoices }} Peppol BIS Billing 3.0 invoices (UBL 2.1) in <a href="{{ b.invoice_folder }}/">{{ b.invoice_folder }}/</a>,
+<p>{{ b.invoices }} Peppol BIS Billing 3.0 invoices (UBL 2.1: {{ b.customer_invoices }} to customers,
+{{ b.subcontract_invoices }} for {{ b.subcontracted_operations }} subcontracted operations, billed from metered machine
+minutes) in <a href="{{ b.invoice_folder }}/">{{ b.invoice_folder }}/</a>,
 EUR {{ b.net_total_eur }} + VAT {{ b.vat_total_eur }} = EUR {{ b.gross_total_eur }}. {{ b.validated }} checked against
 the official EN 16931 and Peppol rules: {{ b.schema_errors }} schema errors, {{ b.fatal_findings }} fatal findings,
 {{ b.warnings }} warnings. {{ b.postings }} ledger postings.

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from multiprocessing.sharedctypes import Synchronized
 
 from fabnet.standards.mqtt import (
     MqttIngestor,
@@ -48,11 +49,19 @@ def _payloads(tag: str, samples: int, batch: int, origin: datetime) -> list[tupl
     return messages
 
 
-def _publisher_process(host: str, port: int, tag: str, samples: int, batch: int, origin: datetime) -> None:
+WINDOW = 500
+"""Messages the publisher may run ahead of the consumer: Mosquitto queues at most 1000 QoS-1 messages per client
+(`max_queued_messages`) and drops the rest, so an unthrottled publisher would lose samples, not measure them."""
+
+
+def _publisher_process(host: str, port: int, tag: str, samples: int, batch: int, origin: datetime,
+                       consumed: Synchronized) -> None:  # type: ignore[type-arg]
     messages = _payloads(tag, samples, batch, origin)
     publisher = MqttPublisher(host, port)
     publisher.connect()
-    for topic, text in messages:
+    for n, (topic, text) in enumerate(messages):
+        while n - consumed.value > WINDOW:
+            time.sleep(0.0005)
         publisher.publish_payload(topic, text)
     publisher.flush(120.0)
     publisher.close()
@@ -81,15 +90,17 @@ def run_monitor_benchmark(host: str, port: int, samples: int, batch: int, *, tag
             alarms[0] += len(observe(s.machine_id, s.name, s.value, s.part_id, s.timestamp, s.lower_limit,
                                      s.upper_limit))
         received[0] += len(batch_samples)
+        consumed.value += 1
         if received[0] >= expected:
             cpu.append(time.thread_time())
             first.append(time.perf_counter())
             finished.set()
 
+    context = multiprocessing.get_context("spawn")
+    consumed = context.Value("q", 0)  # messages consumed so far, read by the publisher for flow control
     ingestor = MqttIngestor(host, port, f"fabnet-{tag}", on_samples, topic=f"fabnet/{tag}/#")
     ingestor.start()
-    context = multiprocessing.get_context("spawn")
-    publisher = context.Process(target=_publisher_process, args=(host, port, tag, samples, batch, origin))
+    publisher = context.Process(target=_publisher_process, args=(host, port, tag, samples, batch, origin, consumed))
     publisher.start()
     try:
         finished.wait(300.0)

@@ -13,6 +13,7 @@ from fabnet.planning.check import check, evaluate
 from fabnet.planning.problem import Problem, Solution
 from fabnet.planning.schedule.constraints import add_machine_constraints, add_precedences
 from fabnet.planning.schedule.data import ScheduleData
+from fabnet.planning.schedule.lns import large_neighbourhood_search
 from fabnet.planning.schedule.objective import Stability, add_objective
 from fabnet.planning.schedule.variables import Variables, make_variables
 from fabnet.planning.timetable import Placement, to_assignments
@@ -27,13 +28,15 @@ class SolveOptions:
     log: bool = False
     # permutation flow shops: this share of the time goes to iterated greedy before CP-SAT takes over
     search_share: float = 0.6
+    # problems of 40+ operations: after CP-SAT on the whole model, this share of the time goes to LNS
+    lns_share: float = 0.75
 
 
 @dataclass(frozen=True)
 class Progress:
     """One improving solution found while solving."""
 
-    solutions: int
+    solutions: int  # CP-SAT's solution count; 0 = the warm start, -1 = found by large-neighbourhood search
     objective: float
     bound: float
     elapsed_s: float
@@ -206,10 +209,23 @@ def solve_data(
     # probing in presolve can eat most of a short time limit on circuit-heavy models for little gain
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.max_presolve_iterations = 1
+    if options.lns_share > 0 and len(data.operations) >= 40:
+        solver.parameters.max_time_in_seconds *= 1 - options.lns_share
     reporter = _Reporter(on_progress, started) if on_progress is not None else None
     code = solver.solve(built.model, reporter)
-    runtime = time.monotonic() - started
     status = _STATUS.get(code, "UNKNOWN")
+    deadline = started + options.time_limit
+    if status == "FEASIBLE" and options.lns_share > 0 and time.monotonic() < deadline - 0.5:
+        placements, value = large_neighbourhood_search(
+            built, built.placements(solver), solver.objective_value, deadline, options.workers, options.seed,
+            None if on_progress is None else lambda value: on_progress(
+                Progress(-1, value, solver.best_objective_bound, time.monotonic() - started)
+            ),
+        )
+        bound = None if stability is not None else int(solver.best_objective_bound)
+        final = "OPTIMAL" if bound is not None and value <= bound else "FEASIBLE"
+        return placements_to_solution(data, placements, final, time.monotonic() - started, bound)
+    runtime = time.monotonic() - started
     if code == cp_model.MODEL_INVALID:
         raise RuntimeError(f"internal error: invalid CP-SAT model ({built.model.validate()})")
     if status == "UNKNOWN" and hint is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from fabnet.scenarios.demo.results import DemoSummary
 
@@ -17,7 +18,7 @@ class Figure:
 def summary_figures(summary: DemoSummary) -> list[Figure]:
     db, docs, plan, twin, quality, bill = (summary.database, summary.documents, summary.scheduling, summary.twin,
                                            summary.quality, summary.billing)
-    alarm, rework = quality.alarm, quality.reschedule
+    alarm, rework, kpis = quality.alarm, quality.reschedule, summary.network_kpis
     stored = db.stored
     return [
         Figure("database", "records stored", f"{stored['companies']} companies, {stored['machines']} machines, "
@@ -25,9 +26,14 @@ def summary_figures(summary: DemoSummary) -> list[Figure]:
         Figure("documents", "AAS files verified (aas-core3.1)",
                f"{len(docs.files)} ({', '.join(f'{v} {k}' for k, v in docs.by_kind.items())}); "
                f"{docs.findings} findings"),
+        Figure("allocation", "orders with work for partners / waiting",
+               f"{summary.allocation.allocated} / {summary.allocation.waiting} of {summary.allocation.orders}"),
+        Figure("allocation", "sub-orders to partners",
+               f"{len(summary.allocation.sub_orders)} (EUR {_eur(summary.allocation.total_price_eur)}, "
+               f"{summary.allocation.total_co2_kg:g} kg CO2 transport)"),
         Figure("scheduling", "companies scheduled / checked feasible",
                f"{len(plan.companies)} / {sum(c.feasible for c in plan.companies)}"),
-        Figure("scheduling", "orders / operations scheduled",
+        Figure("scheduling", "orders + sub-orders / operations scheduled",
                f"{sum(c.jobs for c in plan.companies)} / {sum(c.operations for c in plan.companies)}"),
         Figure("scheduling", "changeover: first-come-first-served → CP-SAT",
                f"{plan.changeover_fcfs_h:g} h → {plan.changeover_cpsat_h:g} h ({plan.changeover_saved_h:g} h saved)"),
@@ -45,15 +51,28 @@ def summary_figures(summary: DemoSummary) -> list[Figure]:
                f"{', '.join(alarm.parts_held) or 'none'} / {'yes' if alarm.machine_flagged else 'no'}"),
         Figure("quality", "false alarms before the drift", str(quality.false_alarms_before_drift)),
         Figure("quality", "rework rescheduled",
-               f"{rework.rework_operation} ({rework.rework_minutes} min): {rework.moved} moved, {rework.frozen} frozen, "
-               f"{'feasible' if rework.feasible else 'INFEASIBLE'}"),
+               f"{rework.rework_operation} ({rework.rework_minutes} min): {rework.moved} moved, "
+               f"{rework.frozen} frozen, {'feasible' if rework.feasible else 'INFEASIBLE'}"),
         Figure("quality", "part passports (AAS)", f"{len(quality.passports)} "
                                                    f"({', '.join(sorted(set(quality.passport_verdicts.values())))})"),
-        Figure("billing", "invoices (Peppol BIS 3) / validated / fatal findings",
-               f"{bill.invoices} / {bill.validated} / {bill.fatal_findings + bill.schema_errors}"),
-        Figure("billing", "invoiced (excl. / incl. VAT)", f"EUR {bill.net_total_eur} / EUR {bill.gross_total_eur}"),
+        Figure("billing", "invoices (Peppol BIS 3): to customers + for sub-orders",
+               f"{bill.customer_invoices} + {bill.sub_order_invoices}"),
+        Figure("billing", "invoices validated / fatal findings",
+               f"{bill.validated} / {bill.fatal_findings + bill.schema_errors}"),
+        Figure("billing", "invoiced (excl. / incl. VAT)",
+               f"EUR {_eur(bill.net_total_eur)} / EUR {_eur(bill.gross_total_eur)}"),
         Figure("billing", "payments before → after netting",
-               f"{bill.payments_before} → {bill.payments_after} (EUR {bill.gross_settled_eur} → "
-               f"EUR {bill.net_settled_eur} moved)"),
+               f"{bill.payments_before} → {bill.payments_after} (EUR {_eur(bill.gross_settled_eur)} → "
+               f"EUR {_eur(bill.net_settled_eur)} moved)"),
+        Figure("network", "changeover saved / defect containment",
+               f"{kpis.changeover_saving_percent:.1f} % / {kpis.defect_containment_percent:.0f} %"),
+        Figure("network", "payments / money movement saved by netting",
+               f"{kpis.payments_saved_percent:.1f} % / {kpis.money_movement_saved_percent:.1f} %"),
+        Figure("network", "energy per part (twin)", f"{kpis.energy_kwh_per_part or 0:.3f} kWh"),
         Figure("run", "wall time", f"{summary.total_seconds:.1f} s"),
     ]
+
+
+def _eur(amount: str) -> str:
+    """`85770.01` → `85,770.01`."""
+    return f"{Decimal(amount):,.2f}"

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from fabnet.network.kpis import NetworkKpis
+
 
 class _Result(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -43,6 +45,33 @@ class DocumentsResult(_Result):
     findings: int
 
 
+class SubOrderRow(_Result):
+    id: str
+    order_id: str
+    """the customer order the sub-order serves"""
+    receiver: str
+    partner: str
+    design_id: str
+    quantity: int
+    operations: tuple[str, ...]
+    price_eur: str
+    co2_kg: float
+    promised_completion_min: int
+
+
+class AllocationResult(_Result):
+    """Stage 3: customer orders through the hub's marketplace; work the receiver cannot do goes to partners."""
+
+    orders: int
+    in_house: int
+    allocated: int
+    waiting: int
+    waiting_packages: tuple[str, ...]
+    sub_orders: tuple[SubOrderRow, ...]
+    total_price_eur: str
+    total_co2_kg: float
+
+
 class Kpis(_Result):
     """Figures of one schedule, recomputed by the independent checker."""
 
@@ -68,7 +97,7 @@ class CompanySchedule(_Result):
     violations: tuple[str, ...]
     cpsat: Kpis
     fcfs: Kpis
-    """first come, first served: jobs by release, each operation on its quickest machine"""
+    """first come, first served (`fabnet.network.fcfs`): jobs by release, each operation where it ends first"""
     atcs: Kpis
     """apparent tardiness cost with setups, the dispatching rule a simple MES would use"""
     changeover_saved_min: int
@@ -185,6 +214,10 @@ class BillingResult(_Result):
     """Stage 6: Peppol BIS 3 invoices, their validation, the ledgers and multilateral netting."""
 
     invoices: int
+    customer_invoices: int
+    """suppliers invoicing their customers: their own work plus the partners' at the agreed price"""
+    sub_order_invoices: int
+    """partners invoicing the receiving company for sub-orders at the quoted price"""
     orders_not_invoiced: tuple[str, ...]
     net_total_eur: str
     vat_total_eur: str
@@ -216,10 +249,13 @@ class DemoSummary(_Result):
     options: dict[str, float | int | bool | str]
     database: DatabaseResult
     documents: DocumentsResult
+    allocation: AllocationResult
     scheduling: SchedulingResult
     twin: TwinResult
     quality: QualityResult
     billing: BillingResult
+    network_kpis: NetworkKpis
+    """the hub's KPIs of the run (issue 7 §1)"""
     stage_seconds: dict[str, float]
     total_seconds: float
     report_file: str

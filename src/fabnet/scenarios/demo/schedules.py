@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fabnet.domain import OrderStatus, RegionalNetwork, Schedule, ScheduledOperation
+from fabnet.network.fcfs import fcfs
 from fabnet.planning.check import check, evaluate
 from fabnet.planning.gantt import build_gantt
 from fabnet.planning.orders import problem_from_orders
 from fabnet.planning.problem import Problem, Solution
 from fabnet.planning.schedule import SolveOptions, solve
-from fabnet.scenarios.demo.baselines import atcs_dispatch, first_come_first_served
+from fabnet.scenarios.demo.baselines import atcs_dispatch
 from fabnet.scenarios.demo.results import CompanySchedule, Kpis, SchedulingResult
 from fabnet.standards.gantt_html import render_gantt_html
 from fabnet.store import Store
@@ -54,7 +55,7 @@ def schedule_company(
         raise ValueError(f"company {company_id}: CP-SAT found no schedule ({solution.status}) "
                          f"within {options.time_limit:g} s")
     report = check(problem, solution)
-    fcfs = first_come_first_served(problem)
+    first_come = fcfs(problem)
     dispatch = atcs_dispatch(problem)
     problem_file = folder / f"{company_id}.problem.json"
     solution_file = folder / f"{company_id}.solution.json"
@@ -64,7 +65,7 @@ def schedule_company(
     chart = build_gantt(problem, solution, f"{company.name}: CP-SAT schedule")
     gantt_file.write_text(render_gantt_html(chart), encoding="utf-8")
     cpsat = kpis(problem, solution)
-    baseline = kpis(problem, fcfs)
+    baseline = kpis(problem, first_come)
     result = CompanySchedule(
         company_id=company_id, company_name=company.name, jobs=len(problem.jobs),
         operations=sum(len(job.operations) for job in problem.jobs), machines=len(problem.machines),
@@ -96,12 +97,12 @@ def store_schedule(store: Store, network: RegionalNetwork, scheduled: ScheduledC
 
 
 def summarise_schedules(companies: list[CompanySchedule]) -> SchedulingResult:
-    fcfs = sum(c.fcfs.total_changeover_min for c in companies)
+    first_come = sum(c.fcfs.total_changeover_min for c in companies)
     cpsat = sum(c.cpsat.total_changeover_min for c in companies)
     return SchedulingResult(
         companies=tuple(companies), all_feasible=all(c.feasible for c in companies),
-        changeover_fcfs_h=round(fcfs / 60, 2), changeover_cpsat_h=round(cpsat / 60, 2),
-        changeover_saved_h=round((fcfs - cpsat) / 60, 2),
+        changeover_fcfs_h=round(first_come / 60, 2), changeover_cpsat_h=round(cpsat / 60, 2),
+        changeover_saved_h=round((first_come - cpsat) / 60, 2),
         weighted_tardiness_fcfs=sum(c.fcfs.weighted_tardiness_min for c in companies),
         weighted_tardiness_cpsat=sum(c.cpsat.weighted_tardiness_min for c in companies),
     )

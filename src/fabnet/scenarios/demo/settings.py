@@ -10,6 +10,7 @@ from typing import Protocol
 STAGES: dict[str, str] = {
     "database": "Load the brainport scenario into a fresh SQLite database",
     "documents": "Export and verify AAS documents",
+    "allocation": "Marketplace: allocate work to partners",
     "scheduling": "Schedule every supplier with CP-SAT",
     "twin": "Monte Carlo forecast in the digital twin",
     "quality": "Zero defects: drift, alarm, rework, passports",
@@ -41,9 +42,9 @@ class DemoOptions:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
 
     @classmethod
-    def quick(cls, out: Path) -> DemoOptions:
+    def quick(cls, out: Path, seed: int = 2026) -> DemoOptions:
         """The smallest settings that still run every stage (for tests and a first look)."""
-        return cls(out=out, time_limit=1.0, replications=5, validate_invoices=3)
+        return cls(out=out, time_limit=1.0, replications=5, seed=seed, validate_invoices=3)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ class DemoObserver(Protocol):
 
     def stage_started(self, stage: str, total: int) -> None: ...
 
-    def advanced(self, stage: str, detail: str) -> None: ...
+    def advanced(self, stage: str, detail: str, steps: int = 1) -> None:
+        """`steps` items of the stage are done (0: only the detail line changes)."""
 
     def stage_finished(self, stage: str, headline: str, seconds: float) -> None: ...
 
@@ -112,7 +114,7 @@ class SilentObserver:
     def stage_started(self, stage: str, total: int) -> None:
         pass
 
-    def advanced(self, stage: str, detail: str) -> None:
+    def advanced(self, stage: str, detail: str, steps: int = 1) -> None:
         pass
 
     def stage_finished(self, stage: str, headline: str, seconds: float) -> None:

@@ -67,7 +67,9 @@ def busiest_machine(network: RegionalNetwork, scheduled: list[ScheduledCompany])
     return best[2], best[3]
 
 
-def planned_parts(network: RegionalNetwork, company: ScheduledCompany, machine_id: str, limit: int) -> list[PlannedPart]:
+def planned_parts(
+    network: RegionalNetwork, company: ScheduledCompany, machine_id: str, limit: int
+) -> list[PlannedPart]:
     operations = company.problem.operations()
     quantity = {o.id: o.quantity for o in network.orders}
     parts: list[PlannedPart] = []
