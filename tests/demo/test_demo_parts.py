@@ -1,5 +1,5 @@
 """The demo's pieces that need no full run: failures name their stage, the output folder is reset safely, and
-the first-come-first-served baseline is always a feasible schedule."""
+CP-SAT, started from the better dispatch schedule, never ends worse than either."""
 
 from pathlib import Path
 
@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fabnet.cli import app
-from fabnet.network.fcfs import fcfs
 from fabnet.planning.check import check
+from fabnet.planning.schedule import SolveOptions
 from fabnet.planning.synthetic import ShopShape, random_problem
 from fabnet.scenarios import demo_run
-from fabnet.scenarios.demo.baselines import atcs_dispatch
+from fabnet.scenarios.demo.schedules import solve_from_best_dispatch
 from fabnet.scenarios.demo.settings import DemoError, DemoLayout, DemoOptions
 
 
@@ -35,13 +35,13 @@ def test_an_unusable_output_folder_stops_the_first_stage(tmp_path: Path) -> None
 
 def test_a_failing_stage_is_named_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_: object, **__: object) -> None:
-        raise ValueError("solver unavailable")
+        raise ValueError("disk full")
 
-    monkeypatch.setattr(demo_run, "schedule_company", broken)
+    monkeypatch.setattr(demo_run, "export_documents", broken)
     with pytest.raises(DemoError) as caught:
         demo_run.run_demo(DemoOptions.quick(tmp_path / "out"))
-    assert caught.value.stage == "scheduling"
-    assert str(caught.value) == "demo stage 'scheduling' failed: solver unavailable"
+    assert caught.value.stage == "documents"
+    assert str(caught.value) == "demo stage 'documents' failed: disk full"
     # the stages before it left their results for inspection; nothing after it ran
     assert (tmp_path / "out" / "fabnet.sqlite").exists()
     assert not (tmp_path / "out" / "summary.json").exists()
@@ -67,12 +67,14 @@ def test_options_are_checked() -> None:
         DemoOptions(replications=0)
 
 
-@settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10_000), jobs=st.integers(1, 8), machines=st.integers(1, 4))
-def test_baselines_are_feasible_schedules(seed: int, jobs: int, machines: int) -> None:
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), jobs=st.integers(1, 5), machines=st.integers(1, 3))
+def test_cpsat_is_never_worse_than_either_dispatch_baseline(seed: int, jobs: int, machines: int) -> None:
     problem = random_problem(seed, ShopShape(jobs=jobs, operations_per_job=3, machines=machines, families=3,
                                              modes_per_operation=min(2, machines)))
-    for solution in (fcfs(problem), atcs_dispatch(problem)):
-        report = check(problem, solution)
+    first_come, dispatch, solution = solve_from_best_dispatch(problem, SolveOptions(time_limit=0.3, workers=1))
+    for schedule in (first_come, dispatch, solution):
+        report = check(problem, schedule)
         assert report.feasible, report.violations[:3]
-
+    assert solution.objective is not None
+    assert solution.objective <= min(first_come.objective or 0, dispatch.objective or 0)

@@ -19,7 +19,7 @@ from fabnet.planning.reschedule import (
 from fabnet.planning.schedule import SolveOptions, solve
 from fabnet.planning.synthetic import ShopShape, random_problem
 
-FAST = RepairOptions(time_limit=1.0)
+FAST = RepairOptions(time_limit=0.5)
 
 
 @pytest.fixture(scope="module")

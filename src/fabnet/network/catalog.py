@@ -291,12 +291,18 @@ class CapabilityCatalog:
                     capability_mm=_capability(skill), materials=frozenset(m.strip().lower() for m in skill.materials),
                     hub=hub_code, latitude=site.latitude, longitude=site.longitude, rate=rate,
                     free_minutes=item.free_minutes_per_week)
-                skill_rows.append((skill.skill, self._skills.setdefault(skill.skill, SkillIndex()).append(entry)))
+                skill_rows.append((skill.skill, self._index_of(skill.skill).append(entry)))
         self._companies.append(_CompanyRow(company, hub_code, tuple(machine_rows), tuple(skill_rows)))
         self._current[company.id] = company_row
         self._kvk_owner[company.kvk] = company.id
         return OnboardingReceipt(company_id=company.id, hub_id=company.hub_id, machines=len(listing.machines),
                                  skills=len(skill_rows), replaced=replaced)
+
+    def _index_of(self, skill: str) -> SkillIndex:
+        index = self._skills.get(skill)
+        if index is None:
+            index = self._skills[skill] = SkillIndex()
+        return index
 
     def withdraw(self, company_id: str) -> None:
         """Take a member's machines out of the search (e.g. membership revoked); KeyError if not listed."""

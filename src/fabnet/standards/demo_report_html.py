@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from fabnet.scenarios.demo.figures import summary_figures
 from fabnet.scenarios.demo.results import DemoSummary
@@ -28,7 +28,8 @@ small, .muted { color: #666; } nav a { margin-right: .8rem; }
 CP-SAT {{ s.options.time_limit_s }} s per company · {{ s.options.replications }} twin replications ·
 seed {{ s.options.seed }}</p>
 <p class="note">{{ s.note }}</p>
-<nav><a href="#summary">Summary</a><a href="#kpis">Network KPIs</a><a href="#schedules">Schedules</a>
+<nav><a href="#summary">Summary</a><a href="#kpis">Network KPIs</a><a href="#allocation">Marketplace</a>
+<a href="#schedules">Schedules</a>
 <a href="#twin">Twin</a><a href="#quality">Quality</a><a href="#billing">Billing</a>
 <a href="#documents">Documents</a></nav>
 
@@ -44,7 +45,7 @@ seed {{ s.options.seed }}</p>
 <table><tr><th>KPI</th><th class="num">value</th></tr>
 <tr><td>active members (programme: {{ k.members_target }} companies aimed at)</td>
 <td class="num">{{ k.active_members }}</td></tr>
-<tr><td>orders handled / with work subcontracted to partners</td>
+<tr><td>orders handled / with work allocated to partners</td>
 <td class="num">{{ k.orders_handled }} / {{ k.orders_allocated }}</td></tr>
 <tr><td>changeover hours: first come, first served → scheduled (saved)</td><td class="num">{{ k.changeover_hours_fcfs }}
 → {{ k.changeover_hours_scheduled }} ({{ k.changeover_hours_saved }} h, {{ k.changeover_saving_percent }} %)</td></tr>
@@ -58,6 +59,21 @@ seed {{ s.options.seed }}</p>
 <tr><td>money movement saved by netting</td><td class="num">EUR {{ k.money_movement_saved_eur }}
 ({{ k.money_movement_saved_percent }} %)</td></tr>
 </table>
+
+<h2 id="allocation">Marketplace: work for partners</h2>
+{% set m = s.allocation %}
+<p>{{ m.orders }} customer orders through the hub's marketplace: {{ m.in_house }} made in house, {{ m.allocated }} with
+work packages for partners found in the hub catalog ({{ m.late_packages }} of them because in house would be late),
+{{ m.waiting }} waiting. {{ m.sub_orders|length }} sub-orders, EUR {{ m.total_price_eur }},
+{{ m.total_co2_kg }} kg CO2 of transport.</p>
+<details><summary>{{ m.sub_orders|length }} sub-orders</summary>
+<table><tr><th>sub-order</th><th>for order</th><th>receiver</th><th>partner</th><th>design</th><th class="num">qty</th>
+<th>operations</th><th class="num">EUR</th><th class="num">kg CO2</th></tr>
+{% for r in m.sub_orders %}<tr><td>{{ r.id }}</td><td>{{ r.order_id }}</td><td>{{ r.receiver }}</td>
+<td>{{ r.partner }}</td><td>{{ r.design_id }}</td><td class="num">{{ r.quantity }}</td>
+<td>{{ r.operations|join(', ') }}</td><td class="num">{{ r.price_eur }}</td><td class="num">{{ r.co2_kg }}</td></tr>
+{% endfor %}</table></details>
+{% for w in m.waiting_packages %}<p class="bad">waiting: {{ w }}</p>{% endfor %}
 
 <h2 id="schedules">Schedules per company</h2>
 <p>CP-SAT against first come, first served (jobs by release, each operation on the machine where it ends first) and ATCS
@@ -124,9 +140,9 @@ weighted tardiness {{ r.weighted_tardiness_before }} → {{ r.weighted_tardiness
 
 <h2 id="billing">Invoices, ledgers and netting</h2>
 {% set b = s.billing %}
-<p>{{ b.invoices }} Peppol BIS Billing 3.0 invoices (UBL 2.1: {{ b.customer_invoices }} to customers,
-{{ b.subcontract_invoices }} for {{ b.subcontracted_operations }} subcontracted operations, billed from metered machine
-minutes) in <a href="{{ b.invoice_folder }}/">{{ b.invoice_folder }}/</a>,
+<p>{{ b.invoices }} Peppol BIS Billing 3.0 invoices (UBL 2.1: {{ b.customer_invoices }} from suppliers to customers,
+{{ b.sub_order_invoices }} from partners for sub-orders at the quoted price) in
+<a href="{{ b.invoice_folder }}/">{{ b.invoice_folder }}/</a>,
 EUR {{ b.net_total_eur }} + VAT {{ b.vat_total_eur }} = EUR {{ b.gross_total_eur }}. {{ b.validated }} checked against
 the official EN 16931 and Peppol rules: {{ b.schema_errors }} schema errors, {{ b.fatal_findings }} fatal findings,
 {{ b.warnings }} warnings. {{ b.postings }} ledger postings.
@@ -178,7 +194,9 @@ def _escape(text: str) -> str:
 
 
 def render_demo_report(summary: DemoSummary) -> str:
-    environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    # StrictUndefined: a field the template names but the summary lacks is an error, not a blank cell
+    environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True),
+                              undefined=StrictUndefined)
     template = environment.from_string(_TEMPLATE)
     return template.render(s=summary, figures=summary_figures(summary), chart=_changeover_chart(summary),
                            accounts=_ACCOUNTS)

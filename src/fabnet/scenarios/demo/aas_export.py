@@ -1,4 +1,4 @@
-"""Demo stage 2: every company's capabilities (AASX), every design (JSON) and every order (XML) as AAS
+"""Demo stage, documents: every company's capabilities (AASX), every design (JSON) and every order (XML) as AAS
 documents, each verified with aas-core3.1 as written on disk."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from fabnet.billing.netting import net_invoices, settlement_postings
 from fabnet.billing.period import BillingPeriod
 from fabnet.billing.pricing import PriceList
 from fabnet.cli.invoice import placeholder_iban
-from fabnet.domain import Company, OrderStatus, RegionalNetwork
+from fabnet.domain import Company, OrderStatus, ProcessPlan, RegionalNetwork
 from fabnet.domain.invoice import Invoice, InvoiceLine, InvoiceParty, PaymentInstructions, VatCategory
 from fabnet.network.allocation import SubOrder
 from fabnet.planning.process import plan_what_is_possible
@@ -121,14 +121,15 @@ def invoice_orders(
             machines = network.machines_of(order.supplier_id)
             partial = plan_what_is_possible(designs[order.design_id], machines, quantity=order.quantity,
                                             designs=designs) if machines else None
-            if partial is None or partial.plan is None:
+            own = _kept(partial.plan, allocated.in_house.get(order.id)) if partial and partial.plan else None
+            if own is None:
                 skipped.append(order.id)
                 continue
             seller, buyer = network.company(order.supplier_id), network.company(order.customer_id)
             issue_date = max([delivered.get(order.id, order.due).date(),
                               *(delivered.get(s.order.id, s.order.due).date() for s in bought[order.id])])
             _, invoice = invoice_for_order(
-                order, designs[order.design_id], partial.plan, price_list(seller.id), seller=seller, buyer=buyer,
+                order, designs[order.design_id], own, price_list(seller.id), seller=seller, buyer=buyer,
                 invoice_id=repo.next_invoice_id(seller.id, issue_date), issue_date=issue_date, payment=_payment(seller),
             )
             invoice = _with_partners_work(invoice, bought[order.id])
@@ -168,6 +169,19 @@ def invoice_orders(
         payments_before=before, payments_after=len(payments), gross_settled_eur=_money(gross),
         net_settled_eur=_money(net), payments=tuple(payments), invoice_folder=folder.relative_to(root).as_posix(),
     )
+
+
+def _kept(plan: ProcessPlan, in_house: tuple[str, ...] | None) -> ProcessPlan | None:
+    """The receiver's plan without the operations the marketplace gave to partners (None if nothing is left)."""
+    if in_house is None or {op.id for op in plan.operations} <= set(in_house):
+        return plan
+    kept = [op for op in plan.operations if op.id in in_house]
+    if not kept:
+        return None
+    names = {op.id for op in kept}
+    operations = [op.model_copy(update={"predecessors": tuple(p for p in op.predecessors if p in names)})
+                  for op in kept]
+    return plan.model_copy(update={"operations": tuple(operations)})
 
 
 def _unit_price(sub: SubOrder) -> Decimal:

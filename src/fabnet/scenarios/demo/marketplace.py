@@ -1,9 +1,11 @@
-"""Demo stage 3: every customer order through the hub's marketplace (`fabnet.network.allocation`): what the
+"""Demo stage, allocation: every customer order through the hub's marketplace (`fabnet.network.allocation`): what the
 receiving company cannot do (or not in time) goes out as requests for quotation to capable members found in the
 hub catalog, and the chosen quotes become sub-orders, stored and scheduled by the partners like any order.
 
 In this single-process run the members answer in process (`InProcessQuoteProvider`); over HTTP between nodes is
-the later multi-process step. A partner schedules the sub-order's design with its own process plan.
+the later multi-process step. A partner schedules the sub-order's design with its own process plan. Work the
+receiver could do but not in time may go out too (`late_packages`); its own schedule still holds that work, its
+invoice does not.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Allocated:
     sub_orders: tuple[SubOrder, ...]
     parents: dict[str, str]
     """sub-order id → the customer order it serves"""
+    in_house: dict[str, tuple[str, ...]]
+    """customer order id → the operations of the receiver's own plan that it keeps"""
     result: AllocationResult
 
 
@@ -36,11 +40,15 @@ def allocate_orders(
     market = Marketplace(network, CapabilityCatalog.from_network(network), InProcessQuoteProvider(network))
     sub_orders: list[SubOrder] = []
     parents: dict[str, str] = {}
+    in_house: dict[str, tuple[str, ...]] = {}
+    late = 0
     statuses: dict[str, int] = {status.value: 0 for status in AllocationStatus}
     waiting: list[str] = []
     for order in network.orders:
         result = allocate(market, order)
         statuses[result.status.value] += 1
+        in_house[order.id] = result.in_house_operations
+        late += sum(1 for p in result.packages if p.package.id.endswith(":in-house") and p.split.lines)
         waiting += [f"{order.id}: {p.package.id} ({p.note})" for p in result.waiting()]
         # the receiver may win its own package (in-house after all): that is no sub-order
         for sub in result.sub_orders:
@@ -61,10 +69,10 @@ def allocate_orders(
         )
         for s in sub_orders
     )
-    return Allocated(extended, tuple(sub_orders), parents, AllocationResult(
+    return Allocated(extended, tuple(sub_orders), parents, in_house, AllocationResult(
         orders=len(network.orders), in_house=statuses[AllocationStatus.IN_HOUSE.value],
         allocated=statuses[AllocationStatus.ALLOCATED.value], waiting=statuses[AllocationStatus.WAITING.value],
-        waiting_packages=tuple(waiting), sub_orders=rows,
+        waiting_packages=tuple(waiting), late_packages=late, sub_orders=rows,
         total_price_eur=f"{sum(s.price_eur for s in sub_orders):.2f}",
         total_co2_kg=round(sum(s.co2_kg for s in sub_orders), 3),
     ))

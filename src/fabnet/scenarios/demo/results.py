@@ -14,7 +14,7 @@ class _Result(BaseModel):
 
 
 class DatabaseResult(_Result):
-    """Stage 1: the fresh database and what the scenario import stored in it."""
+    """The fresh database and what the scenario import stored in it."""
 
     path: str
     url: str
@@ -37,7 +37,7 @@ class DocumentFile(_Result):
 
 
 class DocumentsResult(_Result):
-    """Stage 2: AAS documents written and verified with aas-core3.1."""
+    """AAS documents written and verified with aas-core3.1."""
 
     folder: str
     files: tuple[DocumentFile, ...]
@@ -60,13 +60,15 @@ class SubOrderRow(_Result):
 
 
 class AllocationResult(_Result):
-    """Stage 3: customer orders through the hub's marketplace; work the receiver cannot do goes to partners."""
+    """Customer orders through the hub's marketplace; work the receiver cannot do goes to partners."""
 
     orders: int
     in_house: int
     allocated: int
     waiting: int
     waiting_packages: tuple[str, ...]
+    late_packages: int
+    """packages the receiver could do itself but not by the due date, allocated to partners"""
     sub_orders: tuple[SubOrderRow, ...]
     total_price_eur: str
     total_co2_kg: float
@@ -81,7 +83,7 @@ class Kpis(_Result):
 
 
 class CompanySchedule(_Result):
-    """Stage 3, one supplier: CP-SAT against the dispatching baselines, the independent check, the files."""
+    """One company's schedule: CP-SAT against the dispatching baselines, the independent check, the files."""
 
     company_id: str
     company_name: str
@@ -134,7 +136,7 @@ class MachineForecast(_Result):
 
 
 class CompanyForecast(_Result):
-    """Stage 4, one supplier: Monte Carlo replications of its CP-SAT schedule in the SimPy twin."""
+    """One company: Monte Carlo replications of its CP-SAT schedule in the SimPy twin."""
 
     company_id: str
     replications: int
@@ -190,7 +192,7 @@ class RescheduleResult(_Result):
 
 
 class QualityResult(_Result):
-    """Stage 5: an injected drift, caught by the stream monitor, the part held, rework rescheduled, passports."""
+    """Zero defects: an injected drift caught by the stream monitor, the part held, rework rescheduled, passports."""
 
     machine_id: str
     company_id: str
@@ -211,7 +213,7 @@ class NettingPayment(_Result):
 
 
 class BillingResult(_Result):
-    """Stage 6: Peppol BIS 3 invoices, their validation, the ledgers and multilateral netting."""
+    """Peppol BIS 3 invoices, their validation, the ledgers and multilateral netting."""
 
     invoices: int
     customer_invoices: int

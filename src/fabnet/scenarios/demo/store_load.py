@@ -1,4 +1,4 @@
-"""Demo stage 1: a fresh SQLite database, migrated, with the whole scenario imported in one transaction."""
+"""Demo stage, database: a fresh SQLite database, migrated, with the whole scenario imported in one transaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Demo stage 4: Monte Carlo replications of each supplier's schedule in the SimPy twin (seeded): per order the
+"""Demo stage, twin: Monte Carlo replications of each supplier's schedule in the SimPy twin (seeded): per order the
 P90 completion and the on-time probability, per machine utilisation, OEE and energy."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Demo stage 5, zero defects: the busiest machine's parts are simulated with an injected drift, the stream
+"""Demo stage, quality (zero defects): the busiest machine's parts are simulated with an injected drift, the stream
 monitor raises the alarm (part held, machine flagged), a rework operation is added and the schedule repaired with
 `planning.reschedule`; a few parts get their genealogy written as AAS passports.
 
