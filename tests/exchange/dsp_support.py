@@ -111,8 +111,9 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             _asset(HIDDEN, design, kind="order", access={"permission": [{"action": "use", "constraint": [
                 {"leftOperand": "hub", "operator": "eq", "rightOperand": "urn:fabnet:hub:elsewhere"}]}]}),
         ]
-        provider, consumer = testbed.start_nodes([NodeSpec("provider", "12345678", assets=assets),
-                                                  NodeSpec("consumer", "87654321")])
+        quick_retries = {"retry_max_delay_s": 1.0}
+        provider, consumer = testbed.start_nodes([NodeSpec("provider", "12345678", assets=assets, extra=quick_retries),
+                                                  NodeSpec("consumer", "87654321", extra=quick_retries)])
         probe_keys, _ = testbed.onboard("probe", "11223344", "http://127.0.0.1:9")
         testbed.refresh_trust()
         yield Network(testbed, provider, consumer, Probe("urn:fabnet:member:probe", probe_keys), design, big)

@@ -91,3 +91,15 @@ def test_frozen_and_permutation_violations() -> None:
                         Assignment(id="j1/b", machine="b", start=2, end=3),
                         Assignment(id="j0/b", machine="b", start=3, end=4))
     assert "permutation" in _kinds(flow, crossed)
+
+
+def test_overlapping_downtime_windows_are_counted_once() -> None:
+    raw = tiny_raw()
+    raw["machines"][0]["unavailable"] = [[0, 12], [5, 15]]
+    raw["machines"][0]["initial_family"] = "alu-3"  # alu-3 -> steel-2 takes 4 min
+    problem = Problem.model_validate(raw)
+    schedule = (Assignment(id="o17/cut", machine="laser-1", start=19, end=29),
+                Assignment(id="o18/cut", machine="laser-1", start=40, end=55),
+                Assignment(id="o17/bend", machine="brake-1", start=29, end=49))
+    kinds = _kinds(problem, _solution(*schedule))
+    assert "setup" not in kinds  # 19 - 15 = 4 available minutes before o17/cut, exactly the changeover

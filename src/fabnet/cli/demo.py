@@ -20,15 +20,16 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for the database, documents and reports.")] = Path(
         "out/demo"
     ),
-    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="CP-SAT seconds per company.")] = 6.0,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", min=0.1, help="CP-SAT seconds per company, model building included.")] = 15.0,
     replications: Annotated[int, typer.Option("--replications", min=1, help="Twin replications per company.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the solver, the twin and the signal simulator.")] = 2026,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="Smallest settings, overriding the others (1 s solves, 5 "
                                                          "replications, 3 invoices validated): for tests.")] = False,
 ) -> None:
-    """Run the reference network (brainport) end to end: database, AAS documents, CP-SAT schedules, twin forecast,
-    zero-defect loop, Peppol invoices and netting; writes summary.json and report.html."""
+    """Run the reference network (brainport) end to end: database, AAS documents, marketplace allocation, CP-SAT
+    schedules, twin forecast, zero-defect loop, Peppol invoices and netting; writes summary.json and report.html."""
     from fabnet.scenarios.demo_run import DemoError, DemoOptions, run_demo
 
     try:

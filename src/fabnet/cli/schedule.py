@@ -18,6 +18,7 @@ from fabnet.cli.root import console, err_console, fail, group
 from fabnet.domain.errors import describe
 from fabnet.planning.benchmark import SOLVERS, mean_gap, parse_bks_csv, parse_bks_json, run_benchmark
 from fabnet.planning.benchmark import Result as BenchResult
+from fabnet.planning.benchmark import Row as BenchRow
 from fabnet.planning.benchmark import to_json as benchmark_json
 from fabnet.planning.check import check as check_solution
 from fabnet.planning.diagnose import explain_infeasibility
@@ -274,10 +275,18 @@ def bench_schedule(
             cells += [str(r.value) if r.value is not None else r.status, _percent(r.gap)]
         table.add_row(*cells)
     table.add_section()
-    table.add_row("mean", "", *[c for s in chosen for c in ("", _percent(mean_gap(rows, s)))])
+    table.add_row("mean", "", *[c for s in chosen for c in ("", _mean_cell(rows, s))])
     console.print(table)
     if json_out is not None:
         write_json(json_out, benchmark_json(rows, suite, time_limit, workers, chosen))
+
+
+def _mean_cell(rows: list[BenchRow], solver: str) -> str:
+    value = mean_gap(rows, solver)
+    if value is not None:
+        return _percent(value)
+    solved = sum(1 for row in rows if row.results[solver].value is not None)
+    return f"— ({solved}/{len(rows)} solved)"
 
 
 def _natural(name: str) -> tuple[int, str]:

@@ -39,7 +39,14 @@ class CheckReport:
 
 
 def _down_minutes(windows: tuple[tuple[int, int], ...], begin: int, end: int) -> int:
-    return sum(max(0, min(end, w_end) - max(begin, w_begin)) for w_begin, w_end in windows)
+    """Unavailable minutes inside [begin, end), overlapping windows counted once."""
+    merged: list[list[int]] = []
+    for w_begin, w_end in sorted(windows):
+        if merged and w_begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], w_end)
+        else:
+            merged.append([w_begin, w_end])
+    return sum(max(0, min(end, w_end) - max(begin, w_begin)) for w_begin, w_end in merged)
 
 
 def evaluate(problem: Problem, assignments: tuple[Assignment, ...]) -> Metrics:

@@ -35,9 +35,10 @@ from fabnet.scenarios.demo.zero_defects import run_zero_defects
 from fabnet.standards.demo_report_html import render_demo_report
 
 MODE = "single-process"
-NOTE = ("Ran in one process with one SQLite database for the whole network. The multi-process network of issue 7 "
-        "§4 — the hub and each company's node as separate services with real Dataspace Protocol traffic, "
-        "allocation over the hub's marketplace and live telemetry over MQTT — is a later step.")
+NOTE = ("Ran in one process with one SQLite database for the whole network; the members answered the marketplace's "
+        "requests for quotation in process. The multi-process network of issue 7 §4 — the hub and each company's "
+        "node as separate services, quotes, contracts and transfers over real Dataspace Protocol HTTP between them, "
+        "live telemetry over MQTT — is a later step.")
 
 T = TypeVar("T")
 
@@ -131,7 +132,7 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
         twin = stage("twin", len(scheduled), twin_work,
                      lambda r: f"{r.orders_p90_on_time}/{r.orders} orders ≥ 90 % on time, mean OEE {r.mean_oee:.0%}")
 
-        repair_options = RepairOptions(time_limit=min(options.time_limit, 3.0), workers=options.workers)
+        repair_options = RepairOptions(time_limit=min(options.time_limit, 5.0), workers=options.workers)
         quality = stage(
             "quality", 1,
             lambda: run_zero_defects(factory, scheduled, store, layout.schedules, layout.passports, layout.root,
@@ -140,6 +141,7 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
                       f"({r.alarm.parts_after_drift_start} after the drift began); {len(r.alarm.parts_held)} held, "
                       f"rework rescheduled ({r.reschedule.moved} operations moved)",
         )
+
         def billing_work() -> BillingResult:
             observer.advanced("billing", "loading the official Peppol BIS 3 rules", 0)
             return invoice_orders(network, scheduled, allocated, store, layout.invoices, layout.root,

@@ -4,12 +4,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from fabnet.exchange.outbox import RetryPolicy
 from fabnet.service import (
     data_plane,
     routes_catalog,
@@ -49,7 +51,7 @@ def create_node_app(config: NodeConfig) -> FastAPI:
             await trust_sync.refresh(runtime, client)
             for pid in data_plane.interrupted_pulls(runtime):
                 start_pull(pid)
-            worker = OutboxWorker(runtime, client)
+            worker = OutboxWorker(runtime, client, RetryPolicy(max_delay=timedelta(seconds=config.retry_max_delay_s)))
             tasks = [asyncio.create_task(worker.run()), asyncio.create_task(trust_sync.keep_fresh(runtime, client))]
             try:
                 yield

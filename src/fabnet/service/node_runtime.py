@@ -134,18 +134,9 @@ class NodeRuntime:
     @contextmanager
     def work(self) -> Iterator[Work]:
         """A unit of work; on commit the audit head moves, watchers of touched processes and the outbox wake up."""
-        # a bare session rather than the store's unit of work: the connector needs none of the domain repositories
-        # the unit of work builds, and it opens several units of work per message
-        session = Session(self.store.engine, expire_on_commit=False)
-        try:
-            work = Work(session, self, self._audit_head)
+        with self.store.transaction() as uow:
+            work = Work(uow.session, self, self._audit_head)
             yield work
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
         self._audit_head = work.audit_head
         for pid in work.touched:
             event = self._watchers.pop(pid, None)

@@ -105,12 +105,13 @@ rework: {{ s.twin.orders_p90_on_time }} of {{ s.twin.orders }} orders are on tim
 {% for c in s.twin.companies %}<h3>{{ c.company_id }}</h3>
 <p class="muted">planned makespan {{ c.planned_makespan_min }} min, P90 {{ c.p90_makespan_min }} min; all orders on
 time in {{ '%.0f'|format(100 * c.all_on_time_probability) }} % of the replications</p>
+<details><summary>{{ c.orders|length }} orders: P90 completion and on-time probability</summary>
 <table><tr><th>order</th><th class="num">due</th><th class="num">planned</th><th class="num">P90 completion</th>
 <th>P90 at</th><th class="num">on time</th></tr>
 {% for o in c.orders %}<tr><td>{{ o.order_id }}</td><td class="num">{{ o.due_min }}</td>
 <td class="num">{{ o.planned_completion_min }}</td><td class="num">{{ o.p90_completion_min }}</td>
 <td>{{ o.p90_completion_at }}</td><td class="num">{{ '%.0f'|format(100 * o.on_time_probability) }} %</td></tr>
-{% endfor %}</table>
+{% endfor %}</table></details>
 <table><tr><th>machine</th><th class="num">utilisation</th><th class="num">OEE</th><th class="num">energy kWh</th></tr>
 {% for m in c.machines %}<tr><td>{{ m.machine_id }}</td><td class="num">{{ '%.1f'|format(100 * m.utilisation) }} %</td>
 <td class="num">{{ '%.1f'|format(100 * m.oee) }} %</td><td class="num">{{ m.energy_kwh }}</td></tr>

@@ -59,6 +59,7 @@ class OpcUaTelemetryServer:
     async def _build(self) -> Server:
         server = Server()
         await server.init()
+        _answer_republish_by_the_spec(server)
         server.set_endpoint(self.url)
         server.set_server_name("fabnet telemetry")
         server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
@@ -102,6 +103,24 @@ class OpcUaTelemetryServer:
         if self._server is not None and self.running:
             await self._server.stop()
             self.running = False
+
+
+def _answer_republish_by_the_spec(server: Server) -> None:
+    """Republish of a message the server no longer holds must fail with Bad_MessageNotAvailable (OPC UA Part 4,
+    Republish service). asyncua's server answers with an empty message instead, and asyncua's reconnecting
+    client then asks for the next sequence number forever; this makes our server answer as the spec says."""
+    service = server.iserver.subscription_service
+    original = service.republish
+
+    def republish(params: ua.RepublishParameters) -> ua.NotificationMessage:
+        subscription = service.subscriptions.get(params.SubscriptionId)
+        if subscription is None:
+            raise ua.UaStatusCodeError(ua.StatusCodes.BadSubscriptionIdInvalid)
+        if params.RetransmitSequenceNumber not in subscription._not_acknowledged_results:
+            raise ua.UaStatusCodeError(ua.StatusCodes.BadMessageNotAvailable)
+        return original(params)
+
+    service.republish = republish  # type: ignore[method-assign]
 
 
 class _Handler:

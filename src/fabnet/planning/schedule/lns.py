@@ -30,7 +30,7 @@ def large_neighbourhood_search(
     base: cp_model.CpModel = built.model  # type: ignore[attr-defined]
     v = built.variables  # type: ignore[attr-defined]
     rng = random.Random(seed)
-    size = min(len(data.operations), max(12, len(data.operations) // 5))
+    size = min(len(data.operations), max(12, len(data.operations) // 8))
     best, best_value = incumbent, incumbent_value
     while time.monotonic() < deadline - 0.2:
         freed = _neighbourhood(data, best, size, rng)
@@ -53,7 +53,7 @@ def large_neighbourhood_search(
         sub = type(built)(data, model, v)
         sub.add_hint(best)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, min(2.0, deadline - time.monotonic()))
+        solver.parameters.max_time_in_seconds = max(0.05, min(1.0, deadline - time.monotonic()))
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = rng.randrange(1 << 30)
         solver.parameters.cp_model_probing_level = 0

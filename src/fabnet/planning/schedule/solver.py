@@ -27,7 +27,7 @@ class SolveOptions:
     warm_start: bool = True
     log: bool = False
     # permutation flow shops: this share of the time goes to iterated greedy before CP-SAT takes over
-    search_share: float = 0.6
+    search_share: float = 0.85
     # problems of 40+ operations: after CP-SAT on the whole model, this share of the time goes to LNS
     lns_share: float = 0.75
 

@@ -11,7 +11,7 @@ STAGES: dict[str, str] = {
     "database": "Load the brainport scenario into a fresh SQLite database",
     "documents": "Export and verify AAS documents",
     "allocation": "Marketplace: allocate work to partners",
-    "scheduling": "Schedule every supplier with CP-SAT",
+    "scheduling": "Schedule every company with CP-SAT",
     "twin": "Monte Carlo forecast in the digital twin",
     "quality": "Zero defects: drift, alarm, rework, passports",
     "billing": "Peppol invoices, ledgers and netting",
@@ -23,7 +23,7 @@ STAGES: dict[str, str] = {
 @dataclass(frozen=True)
 class DemoOptions:
     out: Path = Path("out/demo")
-    time_limit: float = 6.0
+    time_limit: float = 15.0
     """CP-SAT seconds per company"""
     replications: int = 50
     seed: int = 2026

@@ -103,10 +103,10 @@ def run_zero_defects(
     recorder = GenealogyRecorder()
     false_alarms = 0
     caught: tuple[PlannedPart, str, list[Alarm]] | None = None
-    simulated = 0
+    part_ids: dict[int, str] = {}
     for planned in parts:
         record = simulator.next_part(machine_id)
-        simulated += 1
+        part_ids[planned.index] = record.part_id
         start, end = _at(network.origin, planned.start_min), _at(network.origin, planned.end_min)
         energy = machine.power_kw * (planned.end_min - planned.start_min) / 60
         recorder.record_step(record.part_id, RouteStep(operation_id=planned.operation.id, machine_id=machine_id,
@@ -126,7 +126,7 @@ def run_zero_defects(
             caught = (planned, record.part_id, alarms)
             break  # the flagged machine stops: no more parts until the setter has been
     if caught is None:
-        raise ValueError(f"the monitor raised no alarm on {machine_id} within {simulated} parts of the drift")
+        raise ValueError(f"the monitor raised no alarm on {machine_id} within {len(part_ids)} parts of the drift")
     planned, part_id, alarms = caught
     first = alarms[0]
     held = tuple(sorted({a.part_id for alarm in alarms for a in alarm.actions if isinstance(a, HoldPart)}))
@@ -137,10 +137,11 @@ def run_zero_defects(
         parts_after_drift_start=planned.index - DRIFT_START, machine_flagged=flagged, parts_held=held,
     )
     reschedule = _repair_rework(company, planned, schedules_folder, root, repair_options)
-    passports, verdicts = _passports(network, recorder, parts, simulator, part_id, passports_folder, root, store)
+    chosen = {index: part_ids[index] for index in (0, DRIFT_START, planned.index)}
+    passports, verdicts = _passports(network, recorder, parts, chosen, passports_folder, root, store)
     return QualityResult(
         machine_id=machine_id, company_id=company.result.company_id,
-        fault=f"drift of {fault.magnitude:g} σ per 100 parts from part {DRIFT_START}", parts_simulated=simulated,
+        fault=f"drift of {fault.magnitude:g} σ per 100 parts from part {DRIFT_START}", parts_simulated=len(part_ids),
         phase1_parts=PHASE1_PARTS, false_alarms_before_drift=false_alarms, alarm=alarm, reschedule=reschedule,
         passports=passports, passport_verdicts=verdicts,
     )
@@ -180,15 +181,11 @@ def _repair_rework(
 
 
 def _passports(
-    network: RegionalNetwork, recorder: GenealogyRecorder, parts: list[PlannedPart], simulator: SignalSimulator,
-    alarm_part: str, folder: Path, root: Path, store: Store,
+    network: RegionalNetwork, recorder: GenealogyRecorder, parts: list[PlannedPart], chosen: dict[int, str],
+    folder: Path, root: Path, store: Store,
 ) -> tuple[tuple[DocumentFile, ...], dict[str, str]]:
-    """Passports of the first part, the first drifted part and the held part: built, stored and exported."""
-    prefix = simulator.part_prefix
-    machine_id = parts[0].operation.machine
-    chosen = {0: f"{prefix}-{machine_id}-{0:06d}", DRIFT_START: f"{prefix}-{machine_id}-{DRIFT_START:06d}"}
-    index_of_alarm = int(alarm_part.rsplit("-", 1)[1])
-    chosen[index_of_alarm] = alarm_part
+    """Passports of the chosen parts (by index: the first, the first drifted, the held one): built, stored and
+    exported as AAS."""
     built: list[Part] = []
     for index, part_id in sorted(chosen.items()):
         planned = parts[index]
