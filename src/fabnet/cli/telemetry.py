@@ -249,7 +249,7 @@ def _watch_opcua(url: str, on_samples: Callable[[Sequence[ReceivedSample]], None
     from fabnet.standards.opcua import OpcUaIngestor, ServerUnavailable
 
     logging.getLogger("asyncua").setLevel(logging.ERROR)
-    losses = [0]
+    losses = [0]  # connection losses asyncua's supervisor recovered from
 
     async def watch() -> None:
         ingestor = OpcUaIngestor(url, on_samples)
@@ -265,9 +265,9 @@ def _watch_opcua(url: str, on_samples: Callable[[Sequence[ReceivedSample]], None
                 if duration is not None and time.perf_counter() - started >= duration:
                     break
                 await asyncio.sleep(0.2)
+                losses[0] = ingestor.losses
                 if was_connected != ingestor.connected:
                     was_connected = ingestor.connected
-                    losses[0] += 0 if was_connected else 1
                     console.print(f"server {url} " + ("back; resuming with the kept state" if was_connected
                                                       else "lost; reconnecting with back-off"))
         finally:

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from fabnet.exchange import audit, messages
 from fabnet.exchange.errors import ProtocolError
@@ -77,12 +77,13 @@ def authenticate(runtime: NodeRuntime, request: Request) -> TokenClaims:
 
 def check_replay(work: Work, claims: TokenClaims) -> None:
     """A token id may be used once; the record is part of the unit of work, so a refused request stores nothing."""
-    seen = work.session.execute(select(UsedTokenRow.jti).where(UsedTokenRow.jti == claims.jti)).first()
+    used = UsedTokenRow.__table__
+    connection = work.session.connection()
+    seen = connection.execute(select(used.c.jti).where(used.c.jti == claims.jti)).first()
     if seen is not None:
         raise AuthError(401, "token replayed (jti seen before)")
-    work.session.add(
-        UsedTokenRow(jti=claims.jti, sender=claims.issuer, expires_at=datetime.fromtimestamp(claims.expires_at, UTC))
-    )
+    connection.execute(insert(used).values(
+        jti=claims.jti, sender=claims.issuer, expires_at=datetime.fromtimestamp(claims.expires_at, UTC)))
 
 
 async def read_inbound(runtime: NodeRuntime, request: Request, expected_type: str | tuple[str, ...]) -> Inbound:
@@ -133,9 +134,10 @@ async def handle(
         with runtime.work() as work:
             check_replay(work, inbound.claims)
             if inbound.message_id:
-                seen = work.session.execute(
-                    select(InboxRow.status, InboxRow.response, InboxRow.receipt).where(
-                        InboxRow.sender == inbound.sender, InboxRow.message_id == inbound.message_id)
+                inbox = InboxRow.__table__.c
+                seen = work.session.connection().execute(
+                    select(inbox.status, inbox.response, inbox.receipt).where(
+                        inbox.sender == inbound.sender, inbox.message_id == inbound.message_id)
                 ).first()
                 if seen is not None:
                     headers = {RECEIPT_HEADER: seen.receipt} if seen.receipt else {}
@@ -148,8 +150,9 @@ async def handle(
             receipt = audit.issue_receipt(runtime.identity.keys, runtime.member_id, entry.record.message_sha256, entry)
             text = json.dumps(body, separators=(",", ":"))
             if inbound.message_id:
-                work.session.add(InboxRow(sender=inbound.sender, message_id=inbound.message_id, status=status,
-                                          response=text, receipt=receipt, received_at=now_utc()))
+                work.session.connection().execute(insert(InboxRow.__table__).values(
+                    sender=inbound.sender, message_id=inbound.message_id, status=status, response=text,
+                    receipt=receipt, received_at=now_utc()))
         return Response(text, status_code=status, media_type="application/json", headers={RECEIPT_HEADER: receipt})
     except AuthError as error:
         log.warning("refused %s %s: %s %s", request.method, request.url.path, error.status, error.reason)

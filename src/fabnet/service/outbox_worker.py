@@ -6,7 +6,6 @@ import json
 import logging
 import random
 from collections import deque
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
@@ -16,23 +15,11 @@ from fabnet.exchange.audit import message_digest, verify_receipt
 from fabnet.exchange.outbox import RetryPolicy
 from fabnet.exchange.tokens import issue_token
 from fabnet.service.dsp_io import MESSAGE_ID_HEADER, RECEIPT_HEADER
-from fabnet.service.node_runtime import NodeRuntime, now_utc
+from fabnet.service.node_runtime import NodeRuntime, QueuedMessage, now_utc
 from fabnet.store.exchange_tables import NegotiationRow, OutboxRow, TransferRow
 
 log = logging.getLogger("fabnet.node.outbox")
 RETRYABLE = {401, 403, 408, 409, 425, 429}
-
-
-@dataclass
-class Pending:
-    row_id: int
-    pid: str
-    recipient: str
-    url: str
-    body: str
-    message_id: str
-    due: datetime
-    attempts: int = 0
 
 
 class OutboxWorker:
@@ -48,8 +35,8 @@ class OutboxWorker:
         self.runtime = runtime
         self.client = client
         self.policy = policy or RetryPolicy()
-        self.queues: dict[str, deque[Pending]] = {}
-        self.known: set[int] = set()
+        self.queues: dict[str, deque[QueuedMessage]] = {}
+        self.known: set[str] = set()
         self.in_flight: set[str] = set()
         self.tasks: set[asyncio.Task] = set()
         self.last_scan = 0.0
@@ -71,17 +58,16 @@ class OutboxWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout)
 
-    def _enqueue(self, item: Pending) -> None:
-        if item.row_id in self.known:
+    def _enqueue(self, item: QueuedMessage) -> None:
+        if item.message_id in self.known:
             return
-        self.known.add(item.row_id)
+        self.known.add(item.message_id)
         self.queues.setdefault(item.pid, deque()).append(item)
 
     def _take_fresh(self) -> None:
         fresh, self.runtime.fresh_outbox = self.runtime.fresh_outbox, []
         for row in fresh:
-            self._enqueue(Pending(row.id, row.process_pid, row.recipient, row.url, row.body, row.message_id,
-                                  row.next_attempt_at or now_utc()))
+            self._enqueue(row)
 
     def _scan(self) -> None:
         with self.runtime.store.transaction() as uow:
@@ -95,8 +81,8 @@ class OutboxWorker:
             ).all()
         for row in rows:
             due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(tzinfo=UTC)
-            self._enqueue(Pending(row.id, row.process_pid, row.recipient, row.url, row.body, row.message_id, due,
-                                  row.attempts))
+            self._enqueue(QueuedMessage(row.message_id, row.process_pid, row.recipient, row.url, row.body, due,
+                                        row.attempts))
 
     def _dispatch(self) -> datetime | None:
         """Start the head message of every idle process that is due; return when the next one falls due."""
@@ -122,7 +108,7 @@ class OutboxWorker:
             task.add_done_callback(self.tasks.discard)
         return next_due
 
-    async def _deliver(self, item: Pending) -> None:
+    async def _deliver(self, item: QueuedMessage) -> None:
         done = False
         try:
             token = issue_token(self.runtime.identity.keys, self.runtime.member_id, item.recipient, now_utc())
@@ -139,24 +125,25 @@ class OutboxWorker:
             else:
                 item.due = next_attempt
         except Exception:  # a delivery must never kill the worker; the message stays due
-            log.exception("delivery of outbox message %s failed", item.row_id)
+            log.exception("delivery of outbox message %s failed", item.message_id)
             item.due = now_utc() + self.policy.delay(1)
         finally:
             if done:
                 queue = self.queues.get(item.pid)
                 if queue and queue[0] is item:
                     queue.popleft()
-                self.known.discard(item.row_id)
+                self.known.discard(item.message_id)
             self.in_flight.discard(item.pid)
             if self.runtime.outbox_wake is not None:
                 self.runtime.outbox_wake.set()
 
-    def _record(self, item: Pending, status: int, text: str, receipt: str | None) -> datetime | None:
+    def _record(self, item: QueuedMessage, status: int, text: str, receipt: str | None) -> datetime | None:
         """Store the outcome; the next attempt's time, or None when the message is delivered or given up."""
         now = now_utc()
         next_attempt: datetime | None = None
         item.attempts += 1
-        changes: dict = {"attempts": OutboxRow.attempts + 1}
+        outbox = OutboxRow.__table__
+        changes: dict = {"attempts": outbox.c.attempts + 1}
         with self.runtime.store.transaction() as uow:
             if 200 <= status < 300:
                 changes.update(delivered_at=now, next_attempt_at=None, last_error=None)
@@ -167,12 +154,13 @@ class OutboxWorker:
             elif status in RETRYABLE or status == 0 or status >= 500:
                 next_attempt = self.policy.next_attempt(item.attempts, now, random.random())
                 changes.update(last_error=f"{status}: {text[:500]}", next_attempt_at=next_attempt)
-                log.info("outbox message %s to %s: %s %s, retry at %s", item.row_id, item.url, status, text[:200],
+                log.info("outbox message %s to %s: %s %s, retry at %s", item.message_id, item.url, status, text[:200],
                          next_attempt)
             else:
                 changes.update(last_error=f"{status}: {text[:500]}", next_attempt_at=None)
-                log.warning("outbox message %s to %s refused: %s %s", item.row_id, item.url, status, text[:200])
-            uow.session.execute(update(OutboxRow).where(OutboxRow.id == item.row_id).values(**changes))
+                log.warning("outbox message %s to %s refused: %s %s", item.message_id, item.url, status, text[:200])
+            uow.session.connection().execute(
+                update(outbox).where(outbox.c.message_id == item.message_id).values(**changes))
         self.runtime.touch(item.pid)
         return next_attempt
 

@@ -101,8 +101,11 @@ class OpcUaTelemetryServer:
     async def stop(self) -> None:
         """Stop listening (clients lose their sessions); the address space is kept for a later `start`."""
         if self._server is not None and self.running:
-            await self._server.stop()
             self.running = False
+            try:  # asyncua's stop can wait forever on a client that does not let go; do not hang the caller
+                await asyncio.wait_for(self._server.stop(), 10.0)
+            except TimeoutError:
+                logging.getLogger(__name__).warning("OPC UA server on port %s did not stop within 10 s", self.port)
 
 
 def _answer_republish_by_the_spec(server: Server) -> None:
@@ -156,6 +159,8 @@ class OpcUaIngestor:
         self.notifications = 0
         """Every data change, including the current values a (re)created subscription reports first."""
         self.connects = 0
+        self.losses = 0
+        """Connection losses asyncua's supervisor detected (each followed by reconnect attempts)."""
         self._client: Client | None = None
         self._meaning: dict[str, tuple[str, str, str]] = {}  # node id -> (company, machine, signal)
         self._parts: dict[str, list[tuple[datetime, str]]] = {}  # machine -> recent (part start, part id)
@@ -167,6 +172,7 @@ class OpcUaIngestor:
         for attempt in range(attempts):
             client = Client(self.url, timeout=self.timeout, watchdog_intervall=1.0, auto_reconnect=True,
                             reconnect_max_delay=self.max_backoff)
+            client.connection_lost_callback = self._lost
             try:
                 await client.connect()
             except (TimeoutError, OSError, ua.UaError) as error:
@@ -180,6 +186,15 @@ class OpcUaIngestor:
             break
         assert self._client is not None
         await self._subscribe(self._client)
+
+    async def _lost(self, error: Exception) -> None:
+        self.losses += 1
+
+    def drop_connection(self) -> None:
+        """Cut the TCP connection without closing the session (as a failing network would); asyncua reconnects."""
+        protocol = self._client.uaclient.protocol if self._client is not None else None
+        if protocol is not None and protocol.transport is not None:
+            protocol.transport.abort()
 
     @property
     def connected(self) -> bool:
