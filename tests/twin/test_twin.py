@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -174,9 +175,11 @@ def test_monte_carlo_in_worker_processes_matches_one_process_and_serialises() ->
     noisy = TwinSettings(default=MachineSettings(processing_cv=0.2, mtbf_minutes=60, mttr_minutes=5,
                                                  power_kw=5, idle_power_kw=1))
     seeds = list(range(100, 112))
-    parallel = run_replications(problem, solution, noisy, seeds, workers=2, chunk=3)
+    parallel = run_replications(problem, solution, noisy, seeds, workers=2, chunk=3, keep_operations=True)
     serial = [FactoryTwin(problem, solution, noisy).run(seed) for seed in seeds]
     assert parallel == serial
+    light = run_replications(problem, solution, noisy, seeds, workers=2, chunk=5)
+    assert light == [replace(result, operations=()) for result in serial]
     repaired = run_replications(problem, solution, noisy, seeds, workers=1, repairer=MoveOffBrokenMachine())
     summary = summarise(problem, solution, parallel, repaired)
     job = summary.jobs[0]

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fabnet.exchange.outbox import RetryPolicy
 from fabnet.service import (
     data_plane,
+    maintenance,
     routes_catalog,
     routes_data,
     routes_manage,
@@ -52,7 +53,8 @@ def create_node_app(config: NodeConfig) -> FastAPI:
             for pid in data_plane.interrupted_pulls(runtime):
                 start_pull(pid)
             worker = OutboxWorker(runtime, client, RetryPolicy(max_delay=timedelta(seconds=config.retry_max_delay_s)))
-            tasks = [asyncio.create_task(worker.run()), asyncio.create_task(trust_sync.keep_fresh(runtime, client))]
+            tasks = [asyncio.create_task(worker.run()), asyncio.create_task(trust_sync.keep_fresh(runtime, client)),
+                     asyncio.create_task(maintenance.keep_tidy(runtime))]
             try:
                 yield
             finally:

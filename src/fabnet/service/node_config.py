@@ -34,6 +34,7 @@ class NodeConfig(BaseModel):
     spatial: str | None = Field(default=None, description="where this node uses data, for ODRL `spatial`")
     max_body_bytes: int = Field(default=1 << 20, gt=0)
     delivery_concurrency: int = Field(default=64, gt=0)
+    sweep_every_s: float = Field(default=60.0, gt=0, description="how often expired received assets are deleted")
     retry_max_delay_s: float = Field(default=30.0, gt=0, description="cap of the outbox's exponential back-off")
     assets: list[Asset] = Field(default_factory=list)
 

@@ -12,7 +12,7 @@ from fabnet.exchange import audit
 from fabnet.exchange.catalog import Asset, find_offer
 from fabnet.exchange.errors import ProtocolError
 from fabnet.exchange.transfer import TransferStep
-from fabnet.service import negotiation_flow, peer_client, received_assets, transfer_flow, trust_sync
+from fabnet.service import maintenance, negotiation_flow, peer_client, received_assets, transfer_flow, trust_sync
 from fabnet.service.node_deps import runtime_of
 from fabnet.service.node_runtime import to_entry
 from fabnet.store.exchange_tables import (
@@ -254,8 +254,8 @@ async def received_log(asset_id: str, request: Request) -> list[dict]:
 @router.post("/sweep")
 async def sweep(request: Request, now: datetime | None = None) -> dict:
     """Delete expired received assets; `now` lets a test move the clock."""
-    deleted = received_assets.sweep(runtime_of(request), now or datetime.now(UTC))
-    return {"deleted": deleted}
+    deleted, forgotten = maintenance.run_once(runtime_of(request), now or datetime.now(UTC))
+    return {"deleted": deleted, "forgotten_token_ids": forgotten}
 
 
 @router.get("/audit")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 
 from fabnet.planning.problem import Problem, Solution
 from fabnet.twin.model import FactoryTwin, Repairer
@@ -19,9 +20,11 @@ def _start_worker(problem: Problem, solution: Solution, settings: TwinSettings) 
     _worker_twin = FactoryTwin(problem, solution, settings)
 
 
-def _run_chunk(seeds: Sequence[int], repairer: Repairer | None) -> list[ReplicationResult]:
+def _run_chunk(seeds: Sequence[int], repairer: Repairer | None, keep_operations: bool) -> list[ReplicationResult]:
     assert _worker_twin is not None, "worker not initialised"
-    return [_worker_twin.run(seed, repairer) for seed in seeds]
+    results = [_worker_twin.run(seed, repairer) for seed in seeds]
+    # per-operation records cost as much to pickle as the simulation itself; the summary does not need them
+    return results if keep_operations else [replace(result, operations=()) for result in results]
 
 
 def run_replications(
@@ -34,11 +37,13 @@ def run_replications(
     workers: int | None = None,
     chunk: int = 8,
     progress: Callable[[int], None] | None = None,
+    keep_operations: bool = False,
 ) -> list[ReplicationResult]:
     """One replication per seed, results in seed order; `progress(n)` after every finished chunk of n.
 
     `repairer` must be picklable (a module-level class instance) to cross into the workers. With one worker
-    (or one seed) everything runs in this process.
+    (or one seed) everything runs in this process. Results carry their per-operation records only when
+    `keep_operations` (per-job and per-machine figures always).
     """
     if len(set(seeds)) != len(seeds):
         raise ValueError("seeds must be distinct")
@@ -47,7 +52,8 @@ def run_replications(
         twin = FactoryTwin(problem, solution, settings)
         results = []
         for seed in seeds:
-            results.append(twin.run(seed, repairer))
+            result = twin.run(seed, repairer)
+            results.append(result if keep_operations else replace(result, operations=()))
             if progress is not None:
                 progress(1)
         return results
@@ -55,7 +61,7 @@ def run_replications(
     by_seed: dict[int, ReplicationResult] = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_start_worker,
                              initargs=(problem, solution, settings)) as pool:
-        futures = [pool.submit(_run_chunk, part, repairer) for part in chunks]
+        futures = [pool.submit(_run_chunk, part, repairer, keep_operations) for part in chunks]
         for future in as_completed(futures):
             done = future.result()
             for result in done:
