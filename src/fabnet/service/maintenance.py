@@ -15,12 +15,16 @@ log = logging.getLogger("fabnet.node.maintenance")
 
 
 def run_once(runtime: NodeRuntime, now: datetime) -> tuple[list[str], int]:
-    """Delete expired received assets; drop token ids that can no longer be replayed (their token expired)."""
+    """Delete received assets expired at `now`; drop token ids that can no longer be replayed.
+
+    Token expiry is always judged by the real clock (tokens are verified against it), so a test that moves
+    `now` ahead cannot make a live token replayable.
+    """
     deleted = received_assets.sweep(runtime, now)
     with runtime.work() as work:
         used = UsedTokenRow.__table__
         forgotten = work.session.connection().execute(
-            delete(used).where(used.c.expires_at < now - CLOCK_SKEW * 2)
+            delete(used).where(used.c.expires_at < now_utc() - CLOCK_SKEW * 2)
         ).rowcount
     return deleted, forgotten or 0
 
