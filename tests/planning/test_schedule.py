@@ -167,3 +167,56 @@ def test_infeasibility_is_explained_by_operation() -> None:
     reasons = explain_infeasibility(ScheduleData.from_problem(Problem.model_validate(raw)))
     assert any("'o17/cut'" in r and "unavailable [30, 40)" in r for r in reasons)
     assert any("'o17/cut'" in r and "'o18/cut'" in r and "overlapping" in r for r in reasons)
+
+
+def _random_fjsp_text(seed: int, jobs: int, operations: int, machines: int) -> str:
+    import random
+
+    rng = random.Random(seed)
+    lines = [f"{jobs} {machines} 2"]
+    for _ in range(jobs):
+        fields = [str(operations)]
+        for _ in range(operations):
+            chosen = rng.sample(range(1, machines + 1), 2)
+            fields += ["2", *(f"{k} {rng.randint(1, 20)}" for k in chosen)]
+        lines.append(" ".join(fields))
+    return "\n".join(lines) + "\n"
+
+
+def test_critical_operations_follow_the_zero_slack_links_back_from_the_makespan() -> None:
+    from fabnet.planning.instances import read_fjsp
+    from fabnet.planning.schedule.data import ScheduleData
+    from fabnet.planning.schedule.lns import critical_operations
+    from fabnet.planning.timetable import Placement
+
+    # job 1: o1 on m1 (3), then o2 on m2 (2); job 2: o1 on m1 (1)
+    data = ScheduleData.from_problem(read_fjsp("2 2 1\n2 1 1 3 1 2 2\n1 1 1 1\n"))
+    ids = {op.id: i for i, op in enumerate(data.operations)}
+    schedule = [
+        Placement(ids["j1/o1"], 0, 0, 3),
+        Placement(ids["j1/o2"], 1, 3, 5),
+        Placement(ids["j2/o1"], 0, 3, 4),  # ends before the makespan: slack
+    ]
+    assert critical_operations(data, schedule) == {ids["j1/o1"], ids["j1/o2"]}
+    # j2/o1 first on m1: the machine link makes it critical too, unless there is idle time after it
+    schedule[0] = Placement(ids["j1/o1"], 0, 1, 4)
+    schedule[1] = Placement(ids["j1/o2"], 1, 4, 6)
+    schedule[2] = Placement(ids["j2/o1"], 0, 0, 1)
+    assert critical_operations(data, schedule) == set(ids.values())
+    schedule[0] = Placement(ids["j1/o1"], 0, 2, 5)
+    schedule[1] = Placement(ids["j1/o2"], 1, 5, 7)
+    assert critical_operations(data, schedule) == {ids["j1/o1"], ids["j1/o2"]}
+
+
+def test_makespan_search_with_compaction_beats_or_equals_the_warm_start() -> None:
+    from fabnet.planning.dispatch import atcs
+    from fabnet.planning.instances import read_fjsp
+    from fabnet.planning.schedule.data import ScheduleData
+
+    problem = read_fjsp(_random_fjsp_text(7, jobs=10, operations=5, machines=4))
+    solution = solve(problem, SolveOptions(time_limit=2.0, lns_share=0.75))
+    report = check(problem, solution)
+    assert report.feasible, [v.message for v in report.violations]
+    warm = max(p.end for p in atcs(ScheduleData.from_problem(problem)))
+    assert solution.makespan is not None and solution.makespan <= warm
+    assert solution.lower_bound is not None and solution.lower_bound <= solution.makespan

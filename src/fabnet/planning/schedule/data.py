@@ -183,6 +183,12 @@ class ScheduleData:
         return max(start, latest_down) + total + down + 1
 
     @cached_property
+    def makespan_only(self) -> bool:
+        """The objective is the makespan alone (tardiness and changeover weights are zero)."""
+        weights = self.problem.objective
+        return bool(weights.makespan) and not weights.weighted_tardiness and not weights.total_setup
+
+    @cached_property
     def is_flow_shop(self) -> bool:
         """Every job has exactly one single-mode operation on every machine (the classic flow-shop shape)."""
         machine_count = len(self.machines)

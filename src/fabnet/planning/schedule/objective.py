@@ -46,6 +46,23 @@ def total_setup_expression(data: ScheduleData, v: Variables) -> cp_model.LinearE
     return sum(terms) if terms else 0
 
 
+def _add_load_bounds(model: cp_model.CpModel, data: ScheduleData, v: Variables, makespan: cp_model.IntVar) -> None:
+    """Redundant linear bounds for the LP relaxation: every machine's load, and the total load spread over all
+    machines, fit before the makespan (no-overlap alone gives the LP no such bound)."""
+    total: list[cp_model.LinearExprT] = []
+    for entries in data.machine_entries:
+        load: list[cp_model.LinearExprT] = []
+        for op, mode in entries:
+            present = v.operations[op].presence[mode]
+            duration = data.operations[op].modes[mode].duration
+            load.append(duration if present is True else duration * present)
+        if load:
+            model.add(makespan >= sum(load))
+            total += load
+    if total and len(data.machines) > 1:
+        model.add(len(data.machines) * makespan >= sum(total))
+
+
 def add_objective(
     model: cp_model.CpModel, data: ScheduleData, v: Variables, stability: Stability | None = None
 ) -> cp_model.LinearExprT:
@@ -57,6 +74,8 @@ def add_objective(
         v.makespan = model.new_int_var(0, 2 * horizon, "makespan")
         for i in sinks:
             model.add(v.makespan >= v.operations[i].end)
+        if not data.problem.permutation:
+            _add_load_bounds(model, data, v, v.makespan)
         terms.append(weights.makespan * v.makespan)
     if weights.weighted_tardiness:
         for j, job in enumerate(data.jobs):
