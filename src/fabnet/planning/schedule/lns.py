@@ -61,7 +61,6 @@ def large_neighbourhood_search(
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.max_presolve_iterations = 1
         code = solver.solve(model)
-        import sys; print(f"LNS {time.monotonic():.1f} size={size} code={code} obj={solver.objective_value}", file=sys.stderr)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if solver.objective_value <= best_value:
                 improved = solver.objective_value < best_value

@@ -197,7 +197,8 @@ def solve_data(
         search = options.search_share * options.time_limit if data.problem.permutation else 0.0
         hint = initial_schedule(data, search, options.seed)
     if hint and warm_start is None and stability is None and built.variables.makespan is not None \
-            and data.makespan_only and all(op.fixed_start is None for op in data.operations):
+            and data.makespan_only and not data.problem.permutation \
+            and all(op.fixed_start is None for op in data.operations):
         # only schedules at least as short as the warm start are of interest: a tight horizon for propagation
         built.model.add(built.variables.makespan <= max(p.end for p in hint))
     if hint is not None:
@@ -214,11 +215,7 @@ def solve_data(
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.max_presolve_iterations = 1
     if options.lns_share > 0 and len(data.operations) >= 40:
-        share = options.lns_share
-        if data.makespan_only and not data.problem.permutation:
-            # flexible job shops by makespan: the whole-model search stalls within seconds, LNS keeps improving
-            share = max(share, 0.9)
-        solver.parameters.max_time_in_seconds *= 1 - share
+        solver.parameters.max_time_in_seconds *= 1 - options.lns_share
     reporter = _Reporter(on_progress, started) if on_progress is not None else None
     code = solver.solve(built.model, reporter)
     status = _STATUS.get(code, "UNKNOWN")
