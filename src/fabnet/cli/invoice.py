@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from fabnet.billing.errors import BillingError
-from fabnet.billing.invoice import credit_note_for, invoice_for_order
+from fabnet.billing.invoice import credit_note_for, invoice_for_order, placeholder_iban
 from fabnet.billing.ledger import invoice_postings
 from fabnet.billing.pricing import PriceList
 from fabnet.cli.root import console, err_console, fail, group
@@ -40,14 +40,6 @@ def parse_date(text: str | None, field: str = "--date") -> date:
         return date.fromisoformat(text)
     except ValueError:
         fail(f"{field}: expected a date YYYY-MM-DD, got {text!r}")
-
-
-def placeholder_iban(kvk: str) -> str:
-    """A well-formed NL IBAN derived from the KvK number (bank code FNET), for companies that stored no account:
-    it keeps demo invoices valid; real use passes --iban."""
-    bban = f"FNET00{kvk}"
-    digits = "".join(str(int(ch, 36)) for ch in bban + "NL00")
-    return f"NL{98 - int(digits) % 97:02d}{bban}"
 
 
 class _OrderContext:

@@ -12,12 +12,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from fabnet.billing.invoice import invoice_for_order, vat_for
+from fabnet.billing.invoice import invoice_for_order, placeholder_iban, vat_for
 from fabnet.billing.ledger import invoice_postings
 from fabnet.billing.netting import net_invoices, settlement_postings
 from fabnet.billing.period import BillingPeriod
 from fabnet.billing.pricing import PriceList
-from fabnet.cli.invoice import placeholder_iban
 from fabnet.domain import Company, OrderStatus, ProcessPlan, RegionalNetwork
 from fabnet.domain.invoice import Invoice, InvoiceLine, InvoiceParty, PaymentInstructions, VatCategory
 from fabnet.network.allocation import SubOrder
