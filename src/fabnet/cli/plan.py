@@ -9,23 +9,13 @@ import typer
 from rich.table import Table
 
 from fabnet.cli.bench import app as bench_app
-from fabnet.cli.root import console, err_console, fail, group
+from fabnet.cli.root import console, err_console, fail, group, write_text
 from fabnet.cli.scenario import load_or_fail
 from fabnet.domain import ProcessPlan
 
 app = group("plan", "Zero-programming process planning.")
 
 
-def _write(path: Path, text: str) -> None:
-    """Write whole-or-nothing: a temporary file renamed into place."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".part")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        fail(f"{path}: cannot write ({error.strerror or error})")
-    err_console.print(f"wrote {path}")
 
 
 def _plan_table(plan: ProcessPlan) -> Table:
@@ -69,7 +59,7 @@ def process(
         fail(str(error))
     text = plan.model_dump_json(indent=2)
     if output is not None:
-        _write(output, text + "\n")
+        _write_announced(output, text + "\n")
     if as_json:
         typer.echo(text)
     elif output is None:
@@ -96,7 +86,7 @@ def orders(
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     text = json.dumps(problem.model_dump(mode="json", by_alias=True, exclude_none=True), indent=1)
     if output is not None:
-        _write(output, text + "\n")
+        _write_announced(output, text + "\n")
     if as_json:
         typer.echo(text)
         return
@@ -152,3 +142,8 @@ def bench_plan(
         table.add_column(column, justify="right")
     table.add_row(*(str(value) for value in row.values()))
     console.print(table)
+
+
+def _write_announced(path: Path, text: str) -> None:
+    write_text(path, text)
+    err_console.print(f"wrote {path}")

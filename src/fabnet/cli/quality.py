@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from fabnet.cli.bench import app as bench_app
-from fabnet.cli.root import console, fail, group
+from fabnet.cli.root import console, fail, group, write_text
 from fabnet.domain.errors import describe
 from fabnet.quality.chart_model import ChartData, ChartKind, ChartSpec
 from fabnet.quality.detection import DetectionReport, FaultedSeries, study
@@ -25,19 +25,10 @@ DETECTION_FAULTS: tuple[tuple[str, float], ...] = (("shift", 1.0), ("drift", 1.0
 """Fault kinds of the detection benchmark with magnitudes (σ; σ per 100 parts; σ factor; σ, 5 % of parts)."""
 
 
-def _write(path: Path, text: str) -> None:
-    """Write whole-or-nothing: a temporary file renamed into place."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".part")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        fail(f"{path}: cannot write ({error.strerror or error})")
 
 
 def _write_json(path: Path, model: BaseModel) -> None:
-    _write(path, model.model_dump_json(indent=2))
+    write_text(path, model.model_dump_json(indent=2))
     console.print(f"wrote {path}")
 
 
@@ -85,7 +76,7 @@ def chart(
         result = run_chart(table, spec)
     except ValueError as error:
         fail(f"{data}: {error}")
-    _write(output, render_chart_html(result, f"{kind.value} chart of {data.name}"))
+    write_text(output, render_chart_html(result, f"{kind.value} chart of {data.name}"))
     estimate = result.estimate
     summary = Table(title=f"{kind.value} chart of {data.name}: σ = {estimate.sigma:.6g} ({estimate.method})")
     for name in ("panel", "centre", "LCL", "UCL"):
@@ -229,5 +220,5 @@ def bench_quality(
                   + ", ".join(f"{k} {m:g}" for k, m in DETECTION_FAULTS)
                   + " (σ; σ/100 parts; σ factor; σ spikes at 5 % of parts)")
     if json_out:
-        _write(json_out, json.dumps({"source": source, **report.model_dump()}, indent=2))
+        write_text(json_out, json.dumps({"source": source, **report.model_dump()}, indent=2))
         console.print(f"wrote {json_out}")

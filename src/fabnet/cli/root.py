@@ -6,6 +6,7 @@ Command groups load lazily: `fabnet --help` lists them from `GROUPS` without imp
 
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -96,6 +97,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-line error naming the field or file and the reason, then exit (2 = bad input)."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a result file whole-or-nothing (a temporary file renamed into place); a one-line error otherwise."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".part")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        fail(f"{path}: cannot write ({error.strerror or error})")
 
 
 def group(name: str, help_text: str | None = None, **options: Any) -> typer.Typer:

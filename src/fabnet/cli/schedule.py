@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fabnet.cli.bench import app as bench_app
-from fabnet.cli.root import console, err_console, fail, group
+from fabnet.cli.root import console, err_console, fail, group, write_text
 from fabnet.domain.errors import describe
 from fabnet.planning.benchmark import SOLVERS, mean_gap, parse_bks_csv, parse_bks_json, run_benchmark
 from fabnet.planning.benchmark import Result as BenchResult
@@ -65,10 +65,7 @@ def write_json(path: Path, document: BaseModel | dict[str, Any]) -> None:
     text = document.model_dump_json(indent=1, by_alias=True) if isinstance(document, BaseModel) else json.dumps(
         document, indent=1
     )
-    temporary = path.with_name(path.name + ".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary.write_text(text + "\n", encoding="utf-8")
-    temporary.replace(path)
+    write_text(path, text + "\n")
 
 
 class ProgressLine:

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fabnet.cli.bench import app as bench_app
 from fabnet.cli.quality import app as quality_app
-from fabnet.cli.root import console, err_console, fail, group
+from fabnet.cli.root import console, err_console, fail, group, write_text
 from fabnet.domain.errors import describe
 from fabnet.twin.signals import Fault, SignalSimulator, parse_fault
 
@@ -43,12 +43,7 @@ def parse_address(text: str, option: str = "--mqtt") -> tuple[str, int]:
 
 
 def _write_json(path: Path, data: object) -> None:
-    try:
-        temporary = path.with_name(path.name + ".part")
-        temporary.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        fail(f"{path}: cannot write ({error.strerror or error})")
+    write_text(path, json.dumps(data, indent=2, default=str))
 
 
 @app.command("simulate")

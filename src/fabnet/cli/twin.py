@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fabnet.cli.bench import app as bench_app
-from fabnet.cli.root import console, fail, group
+from fabnet.cli.root import console, fail, group, write_text
 from fabnet.domain.errors import describe
 from fabnet.planning.problem import Problem, Solution
 from fabnet.twin.model import FactoryTwin, Repairer
@@ -37,13 +37,6 @@ def _read(path: Path, model: type[Model]) -> Model:
         fail(describe(error, str(path)))
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        temporary = path.with_name(path.name + ".part")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)  # never leave a half-written report behind
-    except OSError as error:
-        fail(f"{path}: cannot write ({error.strerror or error})")
 
 
 def _repairer(name: str, time_limit: float) -> Repairer | None:
@@ -133,12 +126,12 @@ def run(
         console.print(f"weighted tardiness mean without repair {summary.repair.without_repair.mean:.0f}, "
                       f"with repair {summary.repair.with_repair.mean:.0f}")
     if json_out:
-        _write(json_out, summary.model_dump_json(indent=2))
+        write_text(json_out, summary.model_dump_json(indent=2))
         console.print(f"wrote {json_out}")
     if html_out:
         from fabnet.standards.twin_report_html import render_twin_html
 
-        _write(html_out, render_twin_html(summary, f"Digital twin: {problem_path.name}"))
+        write_text(html_out, render_twin_html(summary, f"Digital twin: {problem_path.name}"))
         console.print(f"wrote {html_out}")
 
 
@@ -185,4 +178,4 @@ def bench_twin(
                   f"{figures['events']:,} events → {figures['events_per_second']:,.0f} events/s; "
                   f"deterministic run reproduces the schedule: {exact}")
     if json_out:
-        _write(json_out, json.dumps(figures, indent=2))
+        write_text(json_out, json.dumps(figures, indent=2))

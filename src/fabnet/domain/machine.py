@@ -1,7 +1,8 @@
 """Machines: their skills with parameter ranges, rates, power, shift calendar, maintenance, changeovers."""
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeVar
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -81,7 +82,7 @@ class ShiftCalendar(DomainModel):
                     start, end = day * 1440 + shift.start_minute, day * 1440 + shift.end_minute
                     if start < horizon_minutes and end > 0:
                         windows.append((max(start, 0), min(end, horizon_minutes)))
-        return _merge(windows)
+        return merge_intervals(windows)
 
     def unavailable(self, horizon_minutes: int, start_weekday: int = 0) -> list[tuple[int, int]]:
         """The complement of the working windows within [0, horizon)."""
@@ -96,8 +97,12 @@ class ShiftCalendar(DomainModel):
         return gaps
 
 
-def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
+_Time = TypeVar("_Time", int, float)
+
+
+def merge_intervals(windows: Iterable[tuple[_Time, _Time]]) -> list[tuple[_Time, _Time]]:
+    """Overlapping or touching intervals merged, sorted by start."""
+    merged: list[tuple[_Time, _Time]] = []
     for start, end in sorted(windows):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))

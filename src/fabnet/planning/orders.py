@@ -13,6 +13,7 @@
 """
 
 from fabnet.domain import Machine, OrderStatus, RegionalNetwork
+from fabnet.domain.machine import merge_intervals
 from fabnet.planning.problem import Job, Mode, Problem, ProblemMachine, ProblemOperation, Setup
 from fabnet.planning.process import plan_what_is_possible
 
@@ -76,13 +77,7 @@ def unavailable(machine: Machine, horizon_minutes: int, start_weekday: int = 0) 
     """Off-shift time and maintenance windows within [0, horizon), merged and sorted."""
     intervals = list(machine.calendar.unavailable(horizon_minutes, start_weekday))
     intervals += [(w.start, min(w.end, horizon_minutes)) for w in machine.maintenance if w.start < horizon_minutes]
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge_intervals(intervals)
 
 
 def longest_window(closed: list[tuple[int, int]], horizon_minutes: int) -> int:

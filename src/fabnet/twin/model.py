@@ -18,13 +18,14 @@ import math
 import zlib
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import simpy
 
+from fabnet.domain.machine import merge_intervals
 from fabnet.planning.problem import Assignment, Problem, Solution
 from fabnet.twin.result import Disruption, JobRun, MachineRun, OperationRun, ReplicationResult
 from fabnet.twin.settings import MachineSettings, TwinSettings
@@ -57,16 +58,6 @@ class _Op:
     release: int
     predecessors: tuple[int, ...]
     durations: dict[str, int]
-
-
-def _merge(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _fit(intervals: list[tuple[float, float]], starts: list[float], t: float, duration: float) -> float:
@@ -146,7 +137,9 @@ class FactoryTwin:
         self.plan: list[Assignment] = [planned[op.id] for op in self.ops]
         self.machines = [m.id for m in problem.machines]
         self.initial_family = {m.id: m.initial_family for m in problem.machines}
-        self.calendar = {m.id: _merge((float(s), float(e)) for s, e in m.unavailable) for m in problem.machines}
+        self.calendar = {
+            m.id: merge_intervals((float(s), float(e)) for s, e in m.unavailable) for m in problem.machines
+        }
         self.calendar_starts = {m: [s for s, _ in intervals] for m, intervals in self.calendar.items()}
         self.setups = problem.setup_table()
         self.jobs = {job.id: job for job in problem.jobs}
@@ -237,7 +230,7 @@ class _Replication:
         while True:
             absent = self._operator_absences(machine, settings, until)
             calendar = self.twin.calendar[machine]
-            blocked = _merge([*calendar, *absent]) if absent else calendar
+            blocked = merge_intervals([*calendar, *absent]) if absent else calendar
             start, end = _advance(blocked, t, minutes)
             if end <= until or not absent:
                 return start, end
