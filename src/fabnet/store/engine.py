@@ -2,6 +2,8 @@
 
 import os
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +106,29 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 10000")
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql(connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "BEGIN"))
+
+
+def _use_wal(cursor: Any, attempts: int = 50) -> None:
+    """Switch a file database to WAL (persistent in the file). The switch needs an exclusive lock and SQLite
+    answers "database is locked" at once, without its busy handler, while another connection holds one — e.g. a
+    second process migrating the same fresh file — so wait briefly and retry; WAL is an optimisation, not a
+    precondition, so give up quietly if the other connection keeps its lock."""
+    for _ in range(attempts):
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.05)
 
 
 def _mask_password(url: str) -> str:
