@@ -1,6 +1,7 @@
 """The node's management API (loopback only): what the CLI, tests and benchmarks drive the connector with."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -127,19 +128,8 @@ async def start_negotiation(body: NegotiationStart, request: Request) -> Respons
 
 @router.get("/negotiations/{pid}")
 async def negotiation(pid: str, request: Request, wait_for: str | None = None, timeout: float = 10.0) -> Response:
-    runtime = runtime_of(request)
-
-    def current() -> dict:
-        with runtime.work() as work:
-            return negotiation_flow.summary(negotiation_flow.load(work, pid))
-
-    try:
-        if wait_for:
-            wanted = set(wait_for.split(","))
-            await runtime.wait(pid, lambda: runtime.state_of(NegotiationRow, pid) in wanted, min(timeout, 120.0))
-        return JSONResponse(current())
-    except ProtocolError as error:
-        return _error(error)
+    return await _current_state(runtime_of(request), pid, NegotiationRow, negotiation_flow, wait_for,
+                                min(timeout, 120.0))
 
 
 NEGOTIATION_ACTIONS = {
@@ -180,17 +170,19 @@ async def start_transfer(body: TransferStart, request: Request) -> Response:
 
 @router.get("/transfers/{pid}")
 async def transfer(pid: str, request: Request, wait_for: str | None = None, timeout: float = 10.0) -> Response:
-    runtime = runtime_of(request)
+    return await _current_state(runtime_of(request), pid, TransferRow, transfer_flow, wait_for, min(timeout, 600.0))
 
-    def current() -> dict:
-        with runtime.work() as work:
-            return transfer_flow.summary(transfer_flow.load(work, pid))
 
+async def _current_state(
+    runtime: Any, pid: str, row_type: type, flow: Any, wait_for: str | None, timeout: float
+) -> Response:
+    """A process's summary, after waiting (up to `timeout` s) until its state is one of `wait_for` if given."""
     try:
         if wait_for:
             wanted = set(wait_for.split(","))
-            await runtime.wait(pid, lambda: runtime.state_of(TransferRow, pid) in wanted, min(timeout, 600.0))
-        return JSONResponse(current())
+            await runtime.wait(pid, lambda: runtime.state_of(row_type, pid) in wanted, timeout)
+        with runtime.work() as work:
+            return JSONResponse(flow.summary(flow.load(work, pid)))
     except ProtocolError as error:
         return _error(error)
 
