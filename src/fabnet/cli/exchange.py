@@ -155,7 +155,7 @@ def audit_verify(
 @bench_app.command("exchange")
 def bench_exchange(
     negotiations: Annotated[int, typer.Option("--negotiations", min=1)] = 1000,
-    transfer_mb: Annotated[int, typer.Option("--transfer-mb", min=1)] = 500,
+    transfer_mb: Annotated[int, typer.Option("--transfer-mb", min=0, help="0: negotiations only")] = 500,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1)] = 32,
     as_json: JsonOption = False,
 ) -> None:

@@ -13,43 +13,62 @@ ENCRYPTION_ALGORITHMS = ["ECDH-ES", "A256GCM"]
 
 @dataclass(frozen=True)
 class KeyPairs:
-    """The private keys of one participant; `public_jwks()` is what a membership credential carries."""
+    """The private keys of one participant; `public_jwks()` is what a membership credential carries.
+
+    After a rotation the earlier keys stay as `retired`: they no longer sign, but streams sealed to the old
+    encryption key (in flight, or kept sealed at rest) still open, and the own audit chain still verifies.
+    """
 
     signing: OKPKey
     encryption: OKPKey
+    retired: tuple[OKPKey, ...] = ()
 
     @classmethod
     def generate(cls) -> "KeyPairs":
-        return cls.from_jwks(
-            {
-                "keys": [
-                    OKPKey.generate_key("Ed25519", parameters={"use": "sig"}).as_dict(private=True),
-                    OKPKey.generate_key("X25519", parameters={"use": "enc"}).as_dict(private=True),
-                ]
-            }
-        )
+        return cls.from_jwks({"keys": _fresh_pair()})
 
     @classmethod
     def from_jwks(cls, jwks: dict) -> "KeyPairs":
-        """Keys from a private JWK set holding one Ed25519 and one X25519 key (`kid` = RFC 7638 thumbprint)."""
+        """Keys from a private JWK set (`kid` = RFC 7638 thumbprint): the last private Ed25519 and X25519 keys are
+        current, earlier ones retired."""
         keys = [OKPKey.import_key(entry) for entry in jwks.get("keys", [])]
         signing = [key for key in keys if key.curve_name == "Ed25519" and key.is_private]
         encryption = [key for key in keys if key.curve_name == "X25519" and key.is_private]
         if not signing or not encryption:
             raise ValueError("keys: need one private Ed25519 (signing) and one private X25519 (encryption) key")
-        for key in (signing[-1], encryption[-1]):
+        for key in (*signing, *encryption):
             key.ensure_kid()
-        return cls(signing=signing[-1], encryption=encryption[-1])
+        return cls(signing=signing[-1], encryption=encryption[-1], retired=(*signing[:-1], *encryption[:-1]))
+
+    def rotated(self) -> "KeyPairs":
+        """A fresh current pair; the present keys join the retired ones."""
+        fresh = KeyPairs.generate()
+        return KeyPairs(fresh.signing, fresh.encryption, (*self.retired, self.signing, self.encryption))
 
     def private_jwks(self) -> dict:
-        return {"keys": [self.signing.as_dict(private=True), self.encryption.as_dict(private=True)]}
+        return {"keys": [key.as_dict(private=True) for key in (*self.retired, self.signing, self.encryption)]}
 
-    def public_jwks(self) -> dict:
-        return {"keys": [self.signing.as_dict(private=False), self.encryption.as_dict(private=False)]}
+    def public_jwks(self, with_retired: bool = False) -> dict:
+        """The current public keys; with the retired ones first while a rotation is in flight (a reader of the
+        set takes the last encryption key as current)."""
+        keys = (*self.retired, self.signing, self.encryption) if with_retired else (self.signing, self.encryption)
+        return {"keys": [key.as_dict(private=False) for key in keys]}
 
     @cached_property
     def signing_kid(self) -> str:
         return self.signing.kid or self.signing.thumbprint()
+
+    @cached_property
+    def decryption_keys(self) -> KeySet:
+        """Every private X25519 key, current and retired: a JWE names by `kid` the one it was sealed for."""
+        return KeySet([key for key in (*self.retired, self.encryption) if key.curve_name == "X25519"])
+
+
+def _fresh_pair() -> list[dict]:
+    return [
+        OKPKey.generate_key("Ed25519", parameters={"use": "sig"}).as_dict(private=True),
+        OKPKey.generate_key("X25519", parameters={"use": "enc"}).as_dict(private=True),
+    ]
 
 
 @dataclass(frozen=True)

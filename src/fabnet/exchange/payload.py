@@ -129,26 +129,40 @@ class StreamOpener:
         self.manifest: Manifest | None = None
 
     def feed(self, data: bytes) -> list[bytes]:
-        self._buffer += data
+        """Plaintext of every frame completed by `data`; PayloadError as soon as one does not verify."""
+        # frames are read in place, from `data` itself unless a frame is pending: only plaintext is copied
+        pending = bool(self._buffer)
+        if pending:
+            self._buffer += data
         plain: list[bytes] = []
-        while len(self._buffer) >= _FRAME.size:
-            kind, length = _FRAME.unpack_from(self._buffer)
-            if length > MAX_FRAME:
-                raise PayloadError(f"frame of {length} bytes exceeds the {MAX_FRAME}-byte limit")
-            if len(self._buffer) < _FRAME.size + length:
-                break
-            body = bytes(self._buffer[_FRAME.size : _FRAME.size + length])
-            del self._buffer[: _FRAME.size + length]
-            chunk = self._frame(kind, body)
-            if chunk:
-                plain.append(chunk)
+        view = memoryview(self._buffer if pending else data)
+        offset = 0
+        try:
+            while len(view) - offset >= _FRAME.size:
+                kind, length = _FRAME.unpack_from(view, offset)
+                if length > MAX_FRAME:
+                    raise PayloadError(f"frame of {length} bytes exceeds the {MAX_FRAME}-byte limit")
+                end = offset + _FRAME.size + length
+                if len(view) < end:
+                    break
+                with view[offset + _FRAME.size : end] as body:
+                    chunk = self._frame(kind, body)
+                offset = end
+                if chunk:
+                    plain.append(chunk)
+            if not pending:
+                self._buffer += view[offset:]
+        finally:
+            view.release()
+        if pending:
+            del self._buffer[:offset]
         return plain
 
-    def _frame(self, kind: bytes, body: bytes) -> bytes | None:
+    def _frame(self, kind: bytes, body: memoryview) -> bytes | None:
         if self.manifest is not None:
             raise PayloadError("data after the final frame")
         if kind == _KEY:
-            self._open_envelope(body)
+            self._open_envelope(bytes(body))
             return None
         if self._aead is None:
             raise PayloadError("stream does not start with its key frame")
@@ -168,7 +182,7 @@ class StreamOpener:
             raise PayloadError("a second key frame")
         try:
             envelope = json.loads(
-                jwe.decrypt_compact(body, self._recipient.encryption, registry=_JWE_REGISTRY).plaintext or b""
+                jwe.decrypt_compact(body, self._recipient.decryption_keys, registry=_JWE_REGISTRY).plaintext or b""
             )
             key, prefix = _unb64(envelope["k"]), _unb64(envelope["n"])
         except (JoseError, ValueError, KeyError, TypeError):
@@ -177,7 +191,7 @@ class StreamOpener:
             raise PayloadError("key frame belongs to another transfer")
         self._aead, self._prefix = AESGCM(key), prefix
 
-    def _decrypt(self, body: bytes, kind: bytes) -> bytes:
+    def _decrypt(self, body: memoryview, kind: bytes) -> bytes:
         assert self._aead is not None
         try:
             return self._aead.decrypt(

@@ -12,7 +12,8 @@ from enum import StrEnum
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from fabnet.exchange import audit, messages
 from fabnet.exchange.errors import ProtocolError
@@ -20,12 +21,19 @@ from fabnet.exchange.schemas import InvalidMessage, validate
 from fabnet.exchange.tokens import AuthError, TokenClaims, verify_token
 from fabnet.service.node_runtime import NodeRuntime, Work, now_utc
 from fabnet.store.exchange_tables import InboxRow, UsedTokenRow
+from fabnet.store.fast_statements import FastStatement
 
 log = logging.getLogger("fabnet.node.dsp")
 
 MESSAGE_ID_HEADER = "Fabnet-Message-Id"
 RECEIPT_HEADER = "Fabnet-Receipt"
 JSON_TYPES = ("application/json", "application/ld+json")
+USED = UsedTokenRow.__table__
+INBOX = InboxRow.__table__
+INSERT_USED = FastStatement(insert(USED), ["jti", "sender", "expires_at"])
+SELECT_SEEN = FastStatement(select(INBOX.c.status, INBOX.c.response, INBOX.c.receipt).where(
+    INBOX.c.sender == bindparam("sender"), INBOX.c.message_id == bindparam("message_id")))
+INSERT_INBOX = FastStatement(insert(INBOX), ["sender", "message_id", "status", "response", "receipt", "received_at"])
 
 
 class Family(StrEnum):
@@ -77,13 +85,13 @@ def authenticate(runtime: NodeRuntime, request: Request) -> TokenClaims:
 
 def check_replay(work: Work, claims: TokenClaims) -> None:
     """A token id may be used once; the record is part of the unit of work, so a refused request stores nothing."""
-    used = UsedTokenRow.__table__
-    connection = work.session.connection()
-    seen = connection.execute(select(used.c.jti).where(used.c.jti == claims.jti)).first()
-    if seen is not None:
-        raise AuthError(401, "token replayed (jti seen before)")
-    connection.execute(insert(used).values(
-        jti=claims.jti, sender=claims.issuer, expires_at=datetime.fromtimestamp(claims.expires_at, UTC)))
+    try:
+        # one statement, not a look-up first: the primary key refuses a jti seen before (and the refusal rolls
+        # the whole unit back, which is also why no savepoint is needed on PostgreSQL)
+        INSERT_USED.execute(work.connection, {"jti": claims.jti, "sender": claims.issuer,
+                                              "expires_at": datetime.fromtimestamp(claims.expires_at, UTC)})
+    except IntegrityError:
+        raise AuthError(401, "token replayed (jti seen before)") from None
 
 
 async def read_inbound(runtime: NodeRuntime, request: Request, expected_type: str | tuple[str, ...]) -> Inbound:
@@ -134,14 +142,10 @@ async def handle(
         with runtime.work() as work:
             check_replay(work, inbound.claims)
             if inbound.message_id:
-                inbox = InboxRow.__table__.c
-                seen = work.session.connection().execute(
-                    select(inbox.status, inbox.response, inbox.receipt).where(
-                        inbox.sender == inbound.sender, inbox.message_id == inbound.message_id)
-                ).first()
+                seen = SELECT_SEEN.first(work.connection, {"sender": inbound.sender, "message_id": inbound.message_id})
                 if seen is not None:
-                    headers = {RECEIPT_HEADER: seen.receipt} if seen.receipt else {}
-                    return Response(seen.response, status_code=seen.status, media_type="application/json",
+                    headers = {RECEIPT_HEADER: seen["receipt"]} if seen["receipt"] else {}
+                    return Response(seen["response"], status_code=seen["status"], media_type="application/json",
                                     headers=headers)
             status, body, process_id = handler(work, inbound)
             entry = work.log("received", inbound.sender, message["@type"], process_id, inbound.body)
@@ -150,9 +154,9 @@ async def handle(
             receipt = audit.issue_receipt(runtime.identity.keys, runtime.member_id, entry.record.message_sha256, entry)
             text = json.dumps(body, separators=(",", ":"))
             if inbound.message_id:
-                work.session.connection().execute(insert(InboxRow.__table__).values(
-                    sender=inbound.sender, message_id=inbound.message_id, status=status, response=text,
-                    receipt=receipt, received_at=now_utc()))
+                INSERT_INBOX.execute(work.connection, {
+                    "sender": inbound.sender, "message_id": inbound.message_id, "status": status, "response": text,
+                    "receipt": receipt, "received_at": now_utc()})
         return Response(text, status_code=status, media_type="application/json", headers={RECEIPT_HEADER: receipt})
     except AuthError as error:
         log.warning("refused %s %s: %s %s", request.method, request.url.path, error.status, error.reason)

@@ -6,7 +6,7 @@ process, queues the message the move sends, and runs the provider's and consumer
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from fabnet.exchange import messages
 from fabnet.exchange.catalog import visible
@@ -15,8 +15,18 @@ from fabnet.exchange.negotiation import NegotiationState, NegotiationStep, Role,
 from fabnet.service.dsp_io import Inbound
 from fabnet.service.node_runtime import NodeRuntime, Work, now_utc
 from fabnet.store.exchange_tables import NegotiationRow
+from fabnet.store.fast_statements import FastStatement
 
 RULE_KEYS = ("permission", "prohibition", "obligation")
+NEGOTIATIONS = NegotiationRow.__table__
+CHANGING = ("state", "peer_pid", "offer", "agreement_id", "agreement", "updated_at")
+SELECT_BY_PID = FastStatement(select(NEGOTIATIONS).where(NEGOTIATIONS.c.pid == bindparam("key")))
+SELECT_BY_PEER = FastStatement(select(NEGOTIATIONS).where(NEGOTIATIONS.c.peer_member == bindparam("member"),
+                                                          NEGOTIATIONS.c.peer_pid == bindparam("peer")))
+INSERT = FastStatement(insert(NEGOTIATIONS), [column.name for column in NEGOTIATIONS.columns])
+UPDATE = FastStatement(update(NEGOTIATIONS).where(NEGOTIATIONS.c.pid == bindparam("key")), CHANGING)
+"""The columns a step may change; a process is read and written with Core statements and written once per unit
+of work, however many steps (a received message and the automatic answer) changed it."""
 
 
 def _other(role: Role) -> Role:
@@ -36,8 +46,39 @@ def summary(row: NegotiationRow) -> dict:
     }
 
 
+def _columns(row: NegotiationRow) -> dict:
+    return {column.name: getattr(row, column.name) for column in NEGOTIATIONS.columns}
+
+
+def _track(work: Work, row: NegotiationRow, new: bool) -> None:
+    """Write `row` when the unit of work ends: insert it if new, else update the columns that changed."""
+    before = None if new else tuple(getattr(row, name) for name in CHANGING)
+
+    def write(current: Work) -> None:
+        if before is None:
+            INSERT.execute(current.connection, _columns(row))
+        else:
+            after = {name: getattr(row, name) for name in CHANGING}
+            if tuple(after.values()) == before:
+                return
+            UPDATE.execute(current.connection, {"key": row.pid, **after})
+        pid, state = row.pid, row.state
+        current.after.append(lambda: current.runtime.remember_state(pid, state))
+
+    work.before_commit.append(write)
+
+
+def _from_db(work: Work, statement: FastStatement, parameters: dict) -> NegotiationRow | None:
+    found = statement.first(work.connection, parameters)
+    if found is None:
+        return None
+    row = NegotiationRow(**found)
+    _track(work, row, new=False)
+    return row
+
+
 def load(work: Work, pid: str, sender: str | None = None) -> NegotiationRow:
-    row = work.session.get(NegotiationRow, pid)
+    row = _from_db(work, SELECT_BY_PID, {"key": pid})
     if row is None or (sender is not None and row.peer_member != sender):
         # A process of another member is reported as unknown, so pids cannot be probed.
         raise ProtocolError(404, "not-found", f"no contract negotiation {pid}")
@@ -90,14 +131,11 @@ def receive_initial_request(runtime: NodeRuntime, work: Work, inbound: Inbound) 
     if "providerPid" in message:
         raise ProtocolError(400, "invalid-message", "an initial request must not carry a providerPid",
                             message["providerPid"], message["consumerPid"])
-    existing = work.session.scalars(
-        select(NegotiationRow).where(NegotiationRow.peer_member == inbound.sender,
-                                     NegotiationRow.peer_pid == message["consumerPid"])
-    ).first()
+    existing = _from_db(work, SELECT_BY_PEER, {"member": inbound.sender, "peer": message["consumerPid"]})
     if existing is not None:
         return 201, view(existing), existing.pid
     offer = message["offer"]
-    asset = runtime.asset(work.session, offer.get("target", ""))
+    asset = runtime.asset(work.connection, offer.get("target", ""))
     now = now_utc()
     if asset is None or not visible(asset, inbound.sender, inbound.claims.member.credential.hub_id, now):
         raise ProtocolError(400, "unknown-dataset", f"offer target {offer.get('target')!r} is not offered",
@@ -108,7 +146,7 @@ def receive_initial_request(runtime: NodeRuntime, work: Work, inbound: Inbound) 
         dataset_id=asset.id, offer=offer, agreement_id=None, agreement=None, auto=asset.auto_agree,
         created_at=now, updated_at=now,
     )
-    work.session.add(row)
+    _track(work, row, new=True)
     work.touched.add(row.pid)
     response = view(row)
     if asset.auto_agree and offer.get("@id") == asset.offer_id and _rules(offer) == _rules(asset.offer()):
@@ -164,7 +202,7 @@ def start(
         state=advance(None, NegotiationStep.REQUEST, Role.CONSUMER), dataset_id=message_offer.get("target", ""),
         offer=message_offer, agreement_id=None, agreement=None, auto=auto, created_at=now, updated_at=now,
     )
-    work.session.add(row)
+    _track(work, row, new=True)
     work.send(peer, f"{row.peer_address}/negotiations/request",
               messages.contract_request(row.pid, message_offer, callback=runtime.config.base_url), row.pid)
     return row

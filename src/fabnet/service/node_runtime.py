@@ -6,6 +6,7 @@ process units of work never interleave: the audit chain and the state machines n
 
 import asyncio
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import Connection, bindparam, event, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fabnet.exchange import audit
@@ -24,13 +26,20 @@ from fabnet.service.node_config import NodeConfig
 from fabnet.service.node_identity import NodeIdentity, node_identity
 from fabnet.store import Store
 from fabnet.store.engine import make_engine
-from fabnet.store.exchange_tables import AuditRow, ExchangeAssetRow, OutboxRow
+from fabnet.store.errors import statement_error
+from fabnet.store.exchange_tables import AuditRow, ExchangeAssetRow, NegotiationRow, OutboxRow
+from fabnet.store.fast_statements import FastStatement
 from fabnet.store.migrate import upgrade_engine
 
 AUDIT = AuditRow.__table__
 OUTBOX = OutboxRow.__table__
 """Hot-path rows are written through the tables (Core), not the mapped classes: the ORM-enabled INSERT costs
-several times the SQL it runs."""
+several times the SQL it runs. They are compiled once and run on the driver's cursor (see FastStatement)."""
+ASSETS = ExchangeAssetRow.__table__
+INSERT_AUDIT = FastStatement(insert(AUDIT), [column.name for column in AUDIT.columns])
+INSERT_OUTBOX = FastStatement(insert(OUTBOX), ["message_id", "process_pid", "recipient", "url", "body", "attempts",
+                                               "next_attempt_at", "created_at"])
+SELECT_ASSET = FastStatement(select(ASSETS.c.document).where(ASSETS.c.id == bindparam("asset_id")))
 
 
 def open_node_store(url: str) -> Store:
@@ -82,17 +91,47 @@ class QueuedMessage:
 
 @dataclass
 class Work:
-    """One unit of work of the node: the session plus what to do once it commits."""
+    """One unit of work of the node: one transaction on `connection`, plus what to do once it commits.
 
-    session: Session
+    The hot path (DSP messages, outbox, audit) runs Core statements on the connection; `session`, an ORM
+    session joined to the same transaction, is made only for code that asks for it.
+    """
+
+    connection: Connection
     runtime: "NodeRuntime"
     audit_head: audit.AuditEntry | None
     touched: set[str] = field(default_factory=set)
     queued: bool = False
     after: list[Callable[[], None]] = field(default_factory=list)
     followups: list[Callable[["Work"], None]] = field(default_factory=list)
-    outbox: list["QueuedMessage"] = field(default_factory=list)
     """Automatic next steps that run in this same unit of work, after the received message is logged."""
+    outbox: list["QueuedMessage"] = field(default_factory=list)
+    before_commit: list[Callable[["Work"], None]] = field(default_factory=list)
+    """Writes deferred to the end of the unit of work (e.g. a process changed by several steps, written once)."""
+    _session: Session | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.connection, Session):  # a unit of work opened by a caller's Store.transaction()
+            self._session, self.connection = self.connection, self.connection.connection()
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            # joined to the unit's transaction: the session never commits or closes it, the unit does
+            self._session = Session(bind=self.connection, expire_on_commit=False,
+                                    join_transaction_mode="rollback_only")
+        return self._session
+
+    def finish(self) -> None:
+        """Run the deferred writes and flush the ORM session, if any, before the transaction commits."""
+        for write in self.before_commit:
+            write(self)
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     def log(self, direction: str, peer: str, message_type: str, process_id: str, body: bytes) -> audit.AuditEntry:
         record = audit.AuditRecord(
@@ -100,12 +139,11 @@ class Work:
             process_id=process_id, message_sha256=audit.message_digest(body),
         )
         entry = audit.append(self.audit_head, record, self.runtime.identity.keys)
-        # plain INSERTs: several rows per message, and the ORM's unit-of-work bookkeeping costs more than the SQL
-        self.session.connection().execute(insert(AUDIT).values(
-            seq=entry.seq, at=record.at, direction=direction, peer=peer, message_type=message_type,
-            process_id=process_id, message_sha256=record.message_sha256, prev_hash=entry.prev_hash,
-            entry_hash=entry.entry_hash, signature=entry.signature,
-        ))
+        INSERT_AUDIT.execute(self.connection, {
+            "seq": entry.seq, "at": record.at, "direction": direction, "peer": peer, "message_type": message_type,
+            "process_id": process_id, "message_sha256": record.message_sha256, "prev_hash": entry.prev_hash,
+            "entry_hash": entry.entry_hash, "signature": entry.signature,
+        })
         self.audit_head = entry
         return entry
 
@@ -116,10 +154,10 @@ class Work:
         message_id = uuid4().hex
         now = now_utc()
         text = body.decode()
-        self.session.connection().execute(insert(OUTBOX).values(
-            message_id=message_id, process_pid=process_pid, recipient=recipient, url=url, body=text, attempts=0,
-            next_attempt_at=now, created_at=now,
-        ))
+        INSERT_OUTBOX.execute(self.connection, {
+            "message_id": message_id, "process_pid": process_pid, "recipient": recipient, "url": url, "body": text,
+            "attempts": 0, "next_attempt_at": now, "created_at": now,
+        })
         self.outbox.append(QueuedMessage(message_id, process_pid, recipient, url, text, now))
         self.log("sent", recipient, message["@type"], process_pid, body)
         self.queued = True
@@ -138,6 +176,8 @@ class NodeRuntime:
         self.fresh_outbox: list[QueuedMessage] = []
         """Messages committed since the worker last looked: handed over directly instead of re-read."""
         self._watchers: dict[str, asyncio.Event] = {}
+        self._states: OrderedDict[str, str] = OrderedDict()
+        """The last committed state of recently changed processes, so long polls need not ask the database."""
         with self.store.transaction() as uow:
             last = uow.session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
             self._audit_head = to_entry(last) if last is not None else None
@@ -155,9 +195,17 @@ class NodeRuntime:
     @contextmanager
     def work(self) -> Iterator[Work]:
         """A unit of work; on commit the audit head moves, watchers of touched processes and the outbox wake up."""
-        with self.store.transaction() as uow:
-            work = Work(uow.session, self, self._audit_head)
-            yield work
+        engine = self.store.engine
+        try:
+            with engine.connect() as connection, connection.begin():
+                work = Work(connection, self, self._audit_head)
+                try:
+                    yield work
+                    work.finish()
+                finally:
+                    work.close()
+        except DBAPIError as error:
+            raise statement_error(engine.url, error) from error
         self._audit_head = work.audit_head
         for pid in work.touched:
             event = self._watchers.pop(pid, None)
@@ -184,8 +232,19 @@ class NodeRuntime:
                 return done()
         return True
 
+    STATES_KEPT = 10_000
+
+    def remember_state(self, pid: str, state: str) -> None:
+        """Called after a commit that set the state of process `pid` (every writer of that table must call it)."""
+        self._states[pid] = state
+        self._states.move_to_end(pid)
+        if len(self._states) > self.STATES_KEPT:
+            self._states.popitem(last=False)
+
     def state_of(self, table: type, pid: str) -> str | None:
         """The state column of one process, read without building ORM objects (long polls ask often)."""
+        if table is NegotiationRow and pid in self._states:
+            return self._states[pid]
         columns = table.__table__.c
         with self.store.engine.connect() as connection:
             return connection.execute(select(columns.state).where(columns.pid == pid)).scalar_one_or_none()
@@ -198,9 +257,10 @@ class NodeRuntime:
     def assets(self, session: Session) -> list[Asset]:
         return [Asset.model_validate(row.document) for row in session.scalars(select(ExchangeAssetRow))]
 
-    def asset(self, session: Session, asset_id: str) -> Asset | None:
-        row = session.get(ExchangeAssetRow, asset_id)
-        return Asset.model_validate(row.document) if row is not None else None
+    def asset(self, session: Session | Connection, asset_id: str) -> Asset | None:
+        connection = session if isinstance(session, Connection) else session.connection()
+        found = SELECT_ASSET.first(connection, {"asset_id": asset_id})
+        return Asset.model_validate(found["document"]) if found is not None else None
 
     def new_pid(self) -> str:
         return f"urn:uuid:{uuid4()}"
