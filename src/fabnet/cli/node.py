@@ -1,11 +1,14 @@
 """`fabnet node`: A company's node service."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fabnet.cli.root import console, fail, group
+
+if TYPE_CHECKING:
+    from fabnet.store import Store
 
 app = group("node", "A company's node service.")
 
@@ -63,3 +66,142 @@ def public_keys(
         output.write_text(text, encoding="utf-8")
     else:
         console.print_json(text)
+
+
+users_app = typer.Typer(name="user", help="Users of this node: add, list, disable, set a password.",
+                        no_args_is_help=True)
+app.add_typer(users_app)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="node.toml (or .json); default: built in")]
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")]
+
+
+def _node_store(config: Path | None) -> "Store":
+    """The node's database, opened and migrated as `fabnet node serve` does."""
+    from fabnet.service.node_config import ConfigError, load_config
+    from fabnet.service.node_runtime import open_node_store
+    from fabnet.store import StoreError
+
+    try:
+        settings = load_config(config)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return open_node_store(settings.resolved_database_url)
+    except (ConfigError, StoreError) as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"data_dir: cannot create ({error.strerror or error})")
+
+
+def _read_password(from_stdin: bool) -> str:
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The username (a-z 0-9 . _ -).")],
+    role: Annotated[str, typer.Option("--role", help="admin, planner, operator or viewer.")],
+    password_stdin: PasswordStdin = False,
+    no_password: Annotated[bool, typer.Option("--no-password", help="API tokens only, no login.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Add a user (prompts for the password twice unless --password-stdin or --no-password)."""
+    from fabnet.service import users
+
+    with _node_store(config) as store:
+        try:
+            users.check_new_user(store, name, role)
+            password = None if no_password else _read_password(password_stdin)
+            user = users.add_user(store, name, role, password)
+        except users.UserError as error:
+            fail(str(error))
+    console.print(f"added {user.role} {user.username}", highlight=False)
+
+
+@users_app.command("password")
+def user_password(
+    name: Annotated[str, typer.Argument(help="The username.")],
+    password_stdin: PasswordStdin = False,
+    config: ConfigOption = None,
+) -> None:
+    """Set a user's password."""
+    from fabnet.service import users
+
+    with _node_store(config) as store:
+        try:
+            users.set_password(store, name, _read_password(password_stdin))
+        except users.UserError as error:
+            fail(str(error))
+    console.print(f"password of {name} set", highlight=False)
+
+
+@users_app.command("role")
+def user_role(
+    name: Annotated[str, typer.Argument(help="The username.")],
+    role: Annotated[str, typer.Argument(help="admin, planner, operator or viewer.")],
+    config: ConfigOption = None,
+) -> None:
+    """Change a user's role (the last active admin stays admin)."""
+    from fabnet.service import users
+
+    with _node_store(config) as store:
+        try:
+            user = users.set_role(store, name, role)
+        except users.UserError as error:
+            fail(str(error))
+    console.print(f"{user.username} is now {user.role}", highlight=False)
+
+
+@users_app.command("list")
+def user_list(config: ConfigOption = None) -> None:
+    """List the users with their roles."""
+    from rich.table import Table
+
+    from fabnet.service import users
+
+    with _node_store(config) as store:
+        found = users.users(store)
+    table = Table("username", "role", "status", "login", "created")
+    for user in found:
+        table.add_row(user.username, user.role.value, "active" if user.active else "disabled",
+                      "password" if user.has_password else "tokens only", user.created_at.strftime("%Y-%m-%d %H:%M"))
+    console.print(table)
+
+
+@users_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="The username.")], config: ConfigOption = None) -> None:
+    """Disable a user and revoke all its tokens."""
+    from fabnet.service import users
+
+    with _node_store(config) as store:
+        try:
+            users.disable(store, name)
+        except users.UserError as error:
+            fail(str(error))
+    console.print(f"disabled {name}; its tokens are revoked", highlight=False)
+
+
+@app.command("token")
+def token(
+    name: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    days: Annotated[float, typer.Option("--days", help="Valid for this many days; 0: until revoked.", min=0)] = 90,
+    label: Annotated[str, typer.Option("--name", help="What the token is for.")] = "cli",
+    config: ConfigOption = None,
+) -> None:
+    """Issue an API token and print it once (only its hash is stored): `Authorization: Bearer <token>`."""
+    from datetime import timedelta
+
+    from fabnet.cli.root import err_console
+    from fabnet.service import users
+
+    with _node_store(config) as store:
+        try:
+            issued = users.issue(store, name, timedelta(days=days) if days else None, name=label)
+        except users.UserError as error:
+            fail(str(error))
+    expiry = f"expires {issued.expires_at:%Y-%m-%d %H:%M} UTC" if issued.expires_at else "valid until revoked"
+    err_console.print(f"token {issued.token_id} for {issued.owner} ({issued.role}), {expiry}", highlight=False)
+    print(issued.token)

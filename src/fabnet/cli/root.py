@@ -44,7 +44,7 @@ GROUPS: dict[str, GroupEntry] = {
     "market": GroupEntry("Capability catalog search and order allocation over the network.", ("market",)),
     "invoice": GroupEntry("Peppol BIS 3 invoices: create, list, show, export, validate.", ("invoice",)),
     "billing": GroupEntry("Metering, quotes, ledger and network netting.", ("billing",)),
-    "bench": GroupEntry("Benchmarks (run on demand).", ("bench", *_ALL)),
+    "bench": GroupEntry("Benchmarks (run on demand).", ("bench", *_ALL, "bench_api")),
 }
 
 _group_apps: dict[str, typer.Typer] = {}

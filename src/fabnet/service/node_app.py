@@ -13,16 +13,23 @@ from fastapi.responses import JSONResponse
 
 from fabnet.exchange.outbox import RetryPolicy
 from fabnet.service import (
+    access,
     data_plane,
+    dsp_openapi,
     maintenance,
+    routes_auth,
     routes_catalog,
     routes_data,
     routes_manage,
+    routes_market,
     routes_negotiation,
     routes_transfer,
     routes_version,
     trust_sync,
+    users,
+    web_routes,
 )
+from fabnet.service.api_routers import API_MODULES
 from fabnet.service.node_config import NodeConfig
 from fabnet.service.node_runtime import NodeRuntime
 from fabnet.service.outbox_worker import OutboxWorker
@@ -44,15 +51,17 @@ def create_node_app(config: NodeConfig) -> FastAPI:
             pulls: set[asyncio.Task] = set()
 
             def start_pull(pid: str) -> None:
-                task = asyncio.create_task(data_plane.pull(runtime, client, pid))
+                task = asyncio.create_task(data_plane.pull(runtime, pid))
                 pulls.add(task)
                 task.add_done_callback(pulls.discard)
 
             app.state.start_pull = start_pull
+            if users.active_user_count(runtime.store) == 0:
+                log.warning("no users yet: run `fabnet node user add NAME --role admin` to administer this node")
             await trust_sync.refresh(runtime, client)
             for pid in data_plane.interrupted_pulls(runtime):
                 start_pull(pid)
-            worker = OutboxWorker(runtime, client, RetryPolicy(max_delay=timedelta(seconds=config.retry_max_delay_s)))
+            worker = OutboxWorker(runtime, RetryPolicy(max_delay=timedelta(seconds=config.retry_max_delay_s)))
             tasks = [asyncio.create_task(worker.run()), asyncio.create_task(trust_sync.keep_fresh(runtime, client)),
                      asyncio.create_task(maintenance.keep_tidy(runtime))]
             try:
@@ -64,8 +73,22 @@ def create_node_app(config: NodeConfig) -> FastAPI:
 
     app = FastAPI(title="fabnet node", version="2025-1", lifespan=lifespan)
     app.state.runtime = runtime
-    for module in (routes_version, routes_catalog, routes_negotiation, routes_transfer, routes_data, routes_manage):
+    access.install(app)
+    routers = (
+        routes_version,
+        routes_catalog,
+        routes_negotiation,
+        routes_transfer,
+        routes_data,
+        routes_manage,
+        routes_auth,
+        routes_market,
+        web_routes,
+        *API_MODULES,
+    )
+    for module in routers:
         app.include_router(module.router)
+    dsp_openapi.install(app)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

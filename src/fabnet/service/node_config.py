@@ -1,20 +1,34 @@
-"""The node's configuration: `node.toml`, or embedded defaults (SQLite file and key pair in the working folder)."""
+"""The node's configuration: flags over FABNET_* variables over `node.toml` over embedded defaults.
 
-import json
+Embedded defaults: a SQLite file and a key pair in ./fabnet-node, no hub. See `fabnet.service.config_layers`.
+"""
+
 import os
-import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from fabnet.domain.errors import describe
 from fabnet.exchange.catalog import Asset
+from fabnet.service.config_layers import URL_VARIABLE_DATABASE, ConfigError, layered, read_config_file
 
 DEFAULT_PORT = 8181
+PATH_FIELDS = ("data_dir", "keys_file", "credential_file")
+FILE_ONLY_FIELDS = frozenset({"assets"})
+"""Lists and tables are set in the file; every other field also as FABNET_<FIELD>."""
+MQTT_PORT = 1883
+
+__all__ = ["DEFAULT_PORT", "ConfigError", "MqttAddress", "NodeConfig", "load_config"]
 
 
-class ConfigError(ValueError):
-    """A configuration that cannot be used; the message names the file, field and reason."""
+class MqttAddress(BaseModel):
+    """Where the node's telemetry broker is: from `mqtt://host[:port]`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    port: int
 
 
 class NodeConfig(BaseModel):
@@ -36,7 +50,19 @@ class NodeConfig(BaseModel):
     delivery_concurrency: int = Field(default=64, gt=0)
     sweep_every_s: float = Field(default=60.0, gt=0, description="how often expired received assets are deleted")
     retry_max_delay_s: float = Field(default=30.0, gt=0, description="cap of the outbox's exponential back-off")
+    mqtt_url: str | None = Field(default=None, description="the telemetry broker, mqtt://host:1883")
     assets: list[Asset] = Field(default_factory=list)
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _mqtt_address(value)
+        return value
+
+    @property
+    def mqtt(self) -> MqttAddress | None:
+        return _mqtt_address(self.mqtt_url) if self.mqtt_url else None
 
     @property
     def base_url(self) -> str:
@@ -46,7 +72,7 @@ class NodeConfig(BaseModel):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        from_environment = os.environ.get("FABNET_DATABASE_URL", "").strip()
+        from_environment = os.environ.get(URL_VARIABLE_DATABASE, "").strip()
         return from_environment or f"sqlite:///{(self.data_dir / 'node.sqlite').resolve()}"
 
     @property
@@ -58,26 +84,33 @@ class NodeConfig(BaseModel):
         return self.data_dir / "received"
 
 
-def load_config(path: Path | None, **overrides: object) -> NodeConfig:
-    """Read `path` (TOML, or JSON if it ends in .json); paths in it are relative to its folder; `overrides` win."""
-    data: dict = {}
+def load_config(path: Path | None, *, environ: Mapping[str, str] | None = None, **flags: object) -> NodeConfig:
+    """Defaults < `path` (TOML, or JSON if it ends in .json; paths relative to its folder) < FABNET_* variables
+    < `flags` (None = not given). ConfigError names the file, variable or flag, the field and the reason."""
+    environment_fields = [name for name in NodeConfig.model_fields if name not in FILE_ONLY_FIELDS]
+    file_data = None
     if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: file not found") from None
-        except (tomllib.TOMLDecodeError, ValueError) as error:
-            raise ConfigError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'TOML'} ({error})") from None
+        file_data = read_config_file(path, PATH_FIELDS)
         base = path.resolve().parent
-        for key in ("data_dir", "keys_file", "credential_file"):
-            if key in data:
-                data[key] = str(base / data[key])
-        for asset in data.get("assets", []):
+        for asset in file_data.get("assets", []):
             if isinstance(asset, dict) and "path" in asset:
                 asset["path"] = str(base / asset["path"])
-    data.update({key: value for key, value in overrides.items() if value is not None})
+    return layered(NodeConfig, path, path_fields=PATH_FIELDS, environment_fields=environment_fields,
+                   environ=environ, flags=flags, file_data=file_data)
+
+
+def _mqtt_address(url: str) -> MqttAddress:
+    parts = urlsplit(url if "://" in url else f"mqtt://{url}")
+    if parts.scheme != "mqtt":
+        # fabnet's MQTT clients speak plain MQTT: TLS and passwords belong to the broker's outer listener
+        raise ValueError(f"expected mqtt://host:port, got scheme {parts.scheme!r} (see docs/production.md)")
+    if parts.username or parts.password:
+        raise ValueError("credentials in the MQTT URL are not used: give the node a loopback or plant-network "
+                         "listener (see docs/production.md)")
     try:
-        return NodeConfig.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(f"{path or 'node configuration'}: {describe(error)}") from None
+        port = parts.port or MQTT_PORT
+    except ValueError:
+        raise ValueError(f"port in {url!r} is not a number from 0 to 65535") from None
+    if not parts.hostname:
+        raise ValueError(f"no host in {url!r}")
+    return MqttAddress(host=parts.hostname, port=port)

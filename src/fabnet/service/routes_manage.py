@@ -14,6 +14,7 @@ from fabnet.exchange.catalog import Asset, find_offer
 from fabnet.exchange.errors import ProtocolError
 from fabnet.exchange.transfer import TransferStep
 from fabnet.service import maintenance, negotiation_flow, peer_client, received_assets, transfer_flow, trust_sync
+from fabnet.service.access import Role, optional_reader
 from fabnet.service.node_deps import runtime_of
 from fabnet.service.node_runtime import to_entry
 from fabnet.store.exchange_tables import (
@@ -30,8 +31,11 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
 
 async def loopback_only(request: Request) -> None:
-    if request.client is None or request.client.host not in LOOPBACK:
-        raise HTTPException(403, "the management API answers loopback clients only")
+    if request.client is not None and request.client.host in LOOPBACK:
+        return
+    principal = await optional_reader(request)  # from elsewhere: only with an admin's token
+    if principal is None or principal.role is not Role.ADMIN:
+        raise HTTPException(403, "the management API answers loopback clients and admin tokens only")
 
 
 router = APIRouter(prefix="/manage", tags=["management"], dependencies=[Depends(loopback_only)])
@@ -193,6 +197,13 @@ TRANSFER_ACTIONS = {
 }
 
 
+@router.post("/transfers/{pid}/pull")
+async def pull_now(pid: str, request: Request) -> dict:
+    """Pull a started transfer that was requested with `auto: false`."""
+    request.app.state.start_pull(pid)
+    return {"pulling": pid}
+
+
 @router.post("/transfers/{pid}/{action}")
 async def transfer_action(pid: str, action: str, request: Request) -> Response:
     runtime = runtime_of(request)
@@ -205,13 +216,6 @@ async def transfer_action(pid: str, action: str, request: Request) -> Response:
             return JSONResponse(transfer_flow.summary(row))
     except ProtocolError as error:
         return _error(error)
-
-
-@router.post("/transfers/{pid}/pull")
-async def pull_now(pid: str, request: Request) -> dict:
-    """Pull a started transfer that was requested with `auto: false`."""
-    request.app.state.start_pull(pid)
-    return {"pulling": pid}
 
 
 @router.get("/received/{asset_id}/content")

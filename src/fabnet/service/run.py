@@ -16,12 +16,13 @@ def serve_node(config_path: Path | None, host: str | None = None, port: int | No
                 access_log=False)
 
 
-def serve_hub(data_dir: Path, hub_id: str, host: str, port: int) -> None:
+def serve_hub(config_path: Path | None, data_dir: Path | None, hub_id: str | None, host: str | None,
+              port: int | None) -> None:
     from fabnet.service.hub_app import create_hub_app
-    from fabnet.service.hub_registry import HubConfig
+    from fabnet.service.hub_config import load_hub_config
 
-    config = HubConfig(hub_id=hub_id, host=host, port=port, data_dir=data_dir)
-    uvicorn.run(create_hub_app(config), host=host, port=port, log_level="warning", access_log=False)
+    config = load_hub_config(config_path, data_dir=data_dir, hub_id=hub_id, host=host, port=port)
+    uvicorn.run(create_hub_app(config), host=config.host, port=config.port, log_level="warning", access_log=False)
 
 
 def main(argv: list[str]) -> None:
@@ -32,15 +33,16 @@ def main(argv: list[str]) -> None:
     node.add_argument("--host")
     node.add_argument("--port", type=int)
     hub = sub.add_parser("hub")
-    hub.add_argument("--data-dir", type=Path, default=Path("fabnet-hub"))
-    hub.add_argument("--hub-id", default="urn:fabnet:hub:local")
-    hub.add_argument("--host", default="127.0.0.1")
-    hub.add_argument("--port", type=int, default=8180)
+    hub.add_argument("--config", type=Path)
+    hub.add_argument("--data-dir", type=Path)
+    hub.add_argument("--hub-id")
+    hub.add_argument("--host")
+    hub.add_argument("--port", type=int)
     args = parser.parse_args(argv)
     if args.what == "node":
         serve_node(args.config, args.host, args.port)
     else:
-        serve_hub(args.data_dir, args.hub_id, args.host, args.port)
+        serve_hub(args.config, args.data_dir, args.hub_id, args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -119,7 +119,8 @@ class Testbed:
     def start_node(self, spec: NodeSpec, port: int | None = None) -> Service:
         return self.start_nodes([spec], [port])[0]
 
-    def start_nodes(self, specs: list[NodeSpec], ports: list[int | None] | None = None) -> list[Service]:
+    def start_nodes(self, specs: list[NodeSpec], ports: list[int | None] | None = None,
+                    timeout: float = 90.0) -> list[Service]:
         """Onboard and start every node, then wait for all (they boot in parallel)."""
         started = []
         for spec, port in zip(specs, ports or [None] * len(specs), strict=True):
@@ -141,7 +142,7 @@ class Testbed:
             self.nodes[spec.name] = service
             started.append(service)
         for service in started:
-            service.wait_ready("/.well-known/dspace-version")
+            service.wait_ready("/.well-known/dspace-version", timeout)
         return started
 
     def restart_node(self, name: str, kill: bool = True) -> Service:
