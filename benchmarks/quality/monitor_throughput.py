@@ -19,7 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200_000)
     parser.add_argument("--streams", type=int, default=40, help="(machine, characteristic) streams, interleaved")
-    parser.add_argument("--rules", default="western-electric")
+    parser.add_argument("--rules", default="none", help="extra run rules (the monitor default: none)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     values = rng.normal(size=args.samples).tolist()

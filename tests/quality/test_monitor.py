@@ -1,5 +1,6 @@
 """The stream monitor: phase I, the schemes, actions, independent streams, and snapshot / restore."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 from fabnet.domain.part import Measurement
 from fabnet.quality.monitor import (
     Alarm,
+    CusumDesign,
+    EwmaDesign,
     FlagMachine,
     HoldPart,
     KnownLimits,
@@ -55,7 +58,7 @@ def test_a_shift_is_detected_and_the_actions_hold_and_flag() -> None:
     assert alarm.part_id == f"p-{index}" and alarm.machine_id == "laser-1"
     assert HoldPart(f"p-{index}") in alarm.actions and FlagMachine("laser-1") in alarm.actions
     assert not any(isinstance(a, ReworkRequest) for a in alarm.actions)
-    assert alarm.rule in {"WE1", "WE2", "WE3", "WE4", "EWMA", "CUSUM+"}
+    assert alarm.rule in {"SHEWHART", "EWMA"}  # the default scheme: 3.5σ on single values and the EWMA
 
 
 def test_out_of_specification_asks_for_rework_through_the_measurement_path() -> None:
@@ -85,13 +88,13 @@ def test_streams_are_independent() -> None:
     assert monitor.limits("b", "hole_diameter")[0] == pytest.approx(50, abs=10)
     # a value normal for b is far out for a
     assert monitor.observe_values("b", "hole_diameter", 55.0) == []
-    assert any(a.rule == "WE1" for a in monitor.observe_values("a", "hole_diameter", 55.0))
+    assert any(a.rule == "SHEWHART" for a in monitor.observe_values("a", "hole_diameter", 55.0))
 
 
 def test_in_control_false_alarm_rate_matches_the_schemes() -> None:
     # known limits, 3σ only: ARL0 370 → about 27 alarms per 10,000
     rng = np.random.default_rng(3)
-    config = MonitorConfig(rules="shewhart", ewma=None, cusum=None,
+    config = MonitorConfig(shewhart_limit=None, rules="shewhart", ewma=None, cusum=None,
                            limits=(KnownLimits(machine_id="m", characteristic="c", center=0, sigma=1),))
     monitor = StreamMonitor(config)
     alarms = feed(monitor, rng.normal(size=40_000), machine="m", characteristic="c")
@@ -100,8 +103,10 @@ def test_in_control_false_alarm_rate_matches_the_schemes() -> None:
 
 def test_reset_after_alarm_restarts_the_cusum() -> None:
     limits = (KnownLimits(machine_id="m", characteristic="c", center=0, sigma=1),)
-    resetting = StreamMonitor(MonitorConfig(rules="none", ewma=None, limits=limits))
-    keeping = StreamMonitor(MonitorConfig(rules="none", ewma=None, limits=limits, reset_after_alarm=False))
+    cusum = CusumDesign()
+    resetting = StreamMonitor(MonitorConfig(shewhart_limit=None, ewma=None, cusum=cusum, limits=limits))
+    keeping = StreamMonitor(MonitorConfig(shewhart_limit=None, ewma=None, cusum=cusum, limits=limits,
+                                          reset_after_alarm=False))
     values = [2.0] * 10
     assert [i for i, _ in feed(resetting, values, "m", "c")] == [3, 7]  # C+ grows 1.5 a point: > 5 at the 4th
     assert [i for i, _ in feed(keeping, values, "m", "c")] == [3, 4, 5, 6, 7, 8, 9]
@@ -113,7 +118,7 @@ def test_snapshot_and_restore_continue_exactly(split: int, rules: str) -> None:
     rng = np.random.default_rng(split)
     values = rng.normal(size=400)
     values[250:] += np.linspace(0, 3, 150)
-    config = MonitorConfig(phase1_samples=40, rules=rules)
+    config = MonitorConfig(phase1_samples=40, rules=rules, cusum=CusumDesign())
     whole = StreamMonitor(config)
     expected = [(i, a.rule) for i, a in feed(whole, values)]
     first = StreamMonitor(config)
@@ -130,3 +135,27 @@ def test_bad_configuration_is_rejected() -> None:
         MonitorConfig(rules="westernelectric")
     with pytest.raises(ValueError):
         KnownLimits(machine_id="m", characteristic="c", center=0, sigma=0)
+
+
+def test_the_default_scheme_keeps_false_alarms_below_a_3_sigma_chart() -> None:
+    """Known limits: 3.5σ on single values plus EWMA λ=0.10, L=3.0 has an in-control ARL of about 650, so
+    fewer false alarms than the textbook 3σ chart (ARL 370) — while the run rules and CUSUM stay opt-in."""
+    rng = np.random.default_rng(4)
+    limits = (KnownLimits(machine_id="m", characteristic="c", center=0, sigma=1),)
+    values = rng.normal(size=100_000)
+    default = len(feed(StreamMonitor(MonitorConfig(limits=limits)), values, "m", "c"))
+    everything = len(feed(StreamMonitor(MonitorConfig(limits=limits, shewhart_limit=None, rules="western-electric",
+                                                      cusum=CusumDesign())), values, "m", "c"))
+    assert 100_000 / 370 * 0.35 < default < 100_000 / 370  # ≈ 150: fewer than the 3σ chart's ≈ 270
+    assert everything > 4 * default  # the old all-rules default: ARL0 ≈ 65
+
+
+def test_a_version_1_state_restores_with_the_schemes_it_ran() -> None:
+    """Snapshots from before the default changed keep their western-electric + EWMA + CUSUM monitor."""
+    old = MonitorConfig(phase1_samples=30, shewhart_limit=None, rules="western-electric", ewma=EwmaDesign(),
+                        cusum=CusumDesign())
+    state = json.loads(MonitorState(config=old, samples=0, streams=[]).model_dump_json())
+    state["version"] = 1
+    del state["config"]["shewhart_limit"]
+    restored = StreamMonitor.restore(MonitorState.model_validate(state))
+    assert restored.config == old

@@ -1,14 +1,12 @@
-"""Brokers for the telemetry tests: the real Mosquitto (or an in-process amqtt broker where none runs), and a
-Mosquitto of our own on a free port that a test may stop and restart."""
+"""Brokers for the telemetry tests: the real Mosquitto, and a Mosquitto of our own on a free port that a test may
+stop and restart."""
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IN_CI, reachable
+from conftest import reachable, require_service
 
 
 def free_port() -> int:
@@ -42,26 +40,10 @@ def tag() -> str:
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[tuple[str, int]]:
-    """Mosquitto on 127.0.0.1:1883; where none runs, an in-process amqtt broker on a free port."""
-    if reachable("127.0.0.1", 1883):
-        yield ("127.0.0.1", 1883)
-        return
-    if IN_CI:
-        pytest.fail("MQTT broker (Mosquitto) is not reachable on 127.0.0.1:1883 (CI=true: services must be up)")
-    from amqtt.broker import Broker
-
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    config = {"listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}}, "sys_interval": 0,
-              "auth": {"allow-anonymous": True}}
-    amqtt_broker = Broker(config, loop=loop)
-    asyncio.run_coroutine_threadsafe(amqtt_broker.start(), loop).result(10)
-    yield ("127.0.0.1", port)
-    asyncio.run_coroutine_threadsafe(amqtt_broker.shutdown(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
+def broker() -> tuple[str, int]:
+    """Mosquitto on 127.0.0.1:1883 (the ingestor speaks MQTT 5, which the in-process amqtt broker does not)."""
+    require_service("MQTT broker (Mosquitto)", "127.0.0.1", 1883)
+    return ("127.0.0.1", 1883)
 
 
 class OwnMosquitto:

@@ -129,3 +129,17 @@ def test_the_monitor_keeps_its_state_over_a_broker_restart_and_a_process_restart
     signalled = sorted(int(a["part_id"].rsplit("-", 1)[1]) for a in shifted if a["rule"] != "SPEC")
     assert any(60 <= part < 70 for part in signalled)  # the 4σ shift from part 60 is caught within 10 parts
     assert all(a["actions"] for a in shifted)
+
+
+@pytest.mark.mqtt
+@pytest.mark.parametrize("batch", [1, 50])
+def test_bench_monitor_delivers_every_sample_into_the_monitor(broker: tuple[str, int], tmp_path: Path,
+                                                               batch: int) -> None:
+    host, port = broker
+    result = runner.invoke(app, ["bench", "monitor", "--mqtt", f"{host}:{port}", "--samples", "24000", "--batch",
+                                 str(batch), "--connections", "3", "--json", str(tmp_path / "bench.json")])
+    assert result.exit_code == 0, result.output
+    figures = json.loads((tmp_path / "bench.json").read_text())
+    assert figures["samples_received"] == figures["samples_expected"] == 24000  # 80 streams × 300 parts
+    assert figures["messages"] == (24000 if batch == 1 else 80 * 6)
+    assert figures["streams"] == 80 and figures["alarms"] > 0  # past phase I the faulty machines are caught

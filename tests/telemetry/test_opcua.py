@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
@@ -147,3 +150,74 @@ def test_an_unreachable_server_is_named() -> None:
     asyncio.run(scenario())
     result = CliRunner().invoke(app, ["quality", "monitor", "--opcua", url, "--duration", "1"])
     assert result.exit_code == 2 and url in result.output
+
+
+def _gateway_process(port: int, seed: int) -> subprocess.Popen[str]:
+    """`fabnet telemetry simulate --opcua PORT` as its own process (a machine gateway one can kill)."""
+    command = [sys.executable, "-c", "from fabnet.cli import app; app(prog_name='fabnet')", "telemetry", "simulate",
+               "--company", "vonkwerk", "--opcua", str(port), "--parts", "100000", "--rate", "5", "--seed", str(seed)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "OPC UA server at" in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert ready.wait(90), "the gateway process did not start its OPC UA server"
+    return process
+
+
+def _vonkwerk_samples(seed: int, parts: int) -> set[tuple[str, str, str | None, float]]:
+    from fabnet.scenarios.loader import load_scenario
+
+    network = load_scenario("brainport")
+    machines = [m for m in network.machines if m.company_id == "vonkwerk"]
+    simulator = SignalSimulator.for_machines(machines, [], seed=seed, origin=network.origin)
+    return {(s.machine_id, s.name, s.part_id, s.value) for r in simulator.stream(parts) for s in r.samples}
+
+
+def test_the_ingestor_comes_back_after_the_server_process_is_killed_and_restarted() -> None:
+    port = free_port()
+    url = f"opc.tcp://127.0.0.1:{port}/fabnet/"
+    gateway = _gateway_process(port, seed=1)
+    received: list[ReceivedSample] = []
+    lock = threading.Lock()
+
+    def collect(samples: list[ReceivedSample]) -> None:
+        with lock:
+            received.extend(samples)
+
+    def seen() -> set[tuple[str, str, str | None, float]]:
+        with lock:
+            return {(s.machine_id, s.name, s.part_id, s.value) for s in received}
+
+    async def scenario() -> None:
+        ingestor = OpcUaIngestor(url, collect, publishing_ms=50, max_backoff=2.0, timeout=2.0)
+        await ingestor.start(attempts=5)
+        try:
+            assert await _wait(lambda: len(seen() & _first_parts[1]) > 20, 60)
+            gateway.kill()  # the gateway dies without a goodbye ...
+            gateway.wait(10)
+            assert await _wait(lambda: not ingestor.connected, 30)
+            await asyncio.sleep(3)  # ... stays away for a while (the client keeps retrying with back-off) ...
+            restarted = _gateway_process(port, seed=2)  # ... and comes back on the same port with new values
+            try:
+                assert await _wait(lambda: ingestor.connected and len(seen() & _first_parts[2]) > 20, 90)
+            finally:
+                restarted.kill()
+                restarted.wait(10)
+            assert ingestor.losses >= 1 and ingestor.connects == 1  # asyncua's supervisor did the reconnecting
+            assert all(s.value != 0.0 for s in received)  # no placeholder value of the fresh server as a sample
+        finally:
+            await ingestor.stop()
+
+    _first_parts = {1: _vonkwerk_samples(1, 30), 2: _vonkwerk_samples(2, 30)}
+    try:
+        asyncio.run(scenario())
+    finally:
+        if gateway.poll() is None:
+            gateway.kill()

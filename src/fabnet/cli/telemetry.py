@@ -31,7 +31,8 @@ app = group("telemetry", "Machine-signal simulator over OPC UA and MQTT.")
 
 
 def parse_address(text: str, option: str = "--mqtt") -> tuple[str, int]:
-    """`host:port` (port defaults to 1883); a one-line error naming the option otherwise."""
+    """`host:port` or `mqtt://host:port` (port defaults to 1883); a one-line error naming the option otherwise."""
+    text = text.removeprefix("mqtt://").rstrip("/")
     host, _, port_text = text.rpartition(":") if ":" in text else (text, "", "1883")
     try:
         port = int(port_text)
@@ -49,7 +50,8 @@ def _write_json(path: Path, data: object) -> None:
 @app.command("simulate")
 def simulate(
     scenario: Annotated[str, typer.Option(help="reference scenario whose machines to simulate")] = "brainport",
-    mqtt: Annotated[str | None, typer.Option(help="MQTT broker host:port to publish to")] = None,
+    mqtt: Annotated[str | None, typer.Option(help="MQTT broker host:port to publish to",
+                                             envvar="FABNET_MQTT_URL")] = None,
     opcua: Annotated[int | None, typer.Option(min=1, max=65535,
                                               help="serve an OPC UA server on 127.0.0.1:PORT too")] = None,
     fault: Annotated[list[str] | None, typer.Option(help="machine:kind:start[:magnitude]; kind = shift, drift, "
@@ -147,14 +149,16 @@ async def _stream(simulator: SignalSimulator, machines: int, parts: int, rate: f
 
 @quality_app.command("monitor")
 def monitor(
-    mqtt: Annotated[str, typer.Option(help="MQTT broker host:port to subscribe to")] = "127.0.0.1:1883",
+    mqtt: Annotated[str, typer.Option(help="MQTT broker host:port to subscribe to",
+                                      envvar="FABNET_MQTT_URL")] = "127.0.0.1:1883",
     opcua: Annotated[str | None, typer.Option(help="subscribe to this OPC UA server (opc.tcp://host:port/fabnet/) "
                                                    "instead of MQTT")] = None,
     topic: Annotated[str, typer.Option(help="topic filter")] = "fabnet/#",
     client_id: Annotated[str, typer.Option(help="fixed client id of the persistent session")] = "fabnet-monitor",
     state: Annotated[Path | None, typer.Option(help="resume from / save the monitor state in this JSON file")] = None,
-    phase1: Annotated[int, typer.Option(min=5, help="values per stream that estimate centre and σ")] = 100,
-    rules: Annotated[str, typer.Option(help="run rules on individual values")] = "western-electric",
+    phase1: Annotated[int, typer.Option(min=5, help="values per stream that estimate centre and σ")] = 200,
+    rules: Annotated[str, typer.Option(help="extra run rules on individual values (western-electric, nelson, "
+                                            "shewhart = 3σ, none); each adds false alarms")] = "none",
     duration: Annotated[float | None, typer.Option(min=0, help="stop after this many seconds")] = None,
     max_samples: Annotated[int | None, typer.Option(min=1, help="stop after this many samples")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="write alarms and counts as JSON")] = None,
@@ -277,7 +281,9 @@ def _watch_opcua(url: str, on_samples: Callable[[Sequence[ReceivedSample]], None
 def bench_monitor(
     mqtt: Annotated[str, typer.Option(help="MQTT broker host:port")] = "127.0.0.1:1883",
     samples: Annotated[int, typer.Option(min=1000, help="samples to push through")] = 200_000,
-    batch: Annotated[int, typer.Option(min=1, help="samples per MQTT message")] = 100,
+    batch: Annotated[int, typer.Option(min=1, help="samples per MQTT message: 1 = one JSON sample object per "
+                                                   "message (the telemetry payload); N = a JSON array of N")] = 1,
+    connections: Annotated[int, typer.Option(min=1, max=64, help="publisher connections (machine gateways)")] = 4,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the figures as JSON")] = None,
 ) -> None:
     """Samples per second from MQTT (QoS 1) through the stream monitor into alarms, on one consumer core."""
@@ -288,12 +294,14 @@ def bench_monitor(
     with console.status(f"pushing {samples:,} samples through {host}:{port}"):
         try:
             figures = run_monitor_benchmark(host, port, samples, batch, tag=f"bench-{os.getpid()}",
-                                            origin=datetime(2026, 1, 5, tzinfo=UTC))
+                                            origin=datetime(2026, 1, 5, tzinfo=UTC), connections=connections)
         except BrokerUnavailable as error:
             fail(str(error))
+    load = os.getloadavg()[0]
     console.print(f"{figures['samples_received']:,} samples in {figures['seconds']:.2f} s → "
                   f"{figures['samples_per_second']:,.0f} samples/s end to end; consumer CPU "
                   f"{figures['consumer_cpu_seconds']:.2f} s → {figures['samples_per_cpu_second']:,.0f} samples per "
-                  f"CPU-second; {figures['alarms']} alarms ({figures['messages']:,} messages of {batch})")
+                  f"CPU-second (it had {figures['consumer_core_share']:.0%} of a core); {figures['alarms']} alarms "
+                  f"({figures['messages']:,} messages of {batch}; load average {load:.1f})")
     if json_out:
-        _write_json(json_out, figures)
+        _write_json(json_out, {**figures, "load_average": load})

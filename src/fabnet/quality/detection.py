@@ -18,19 +18,23 @@ SCHEMES: dict[str, str] = {
     "western-electric": "3σ + Western Electric rules",
     "ewma": "EWMA λ=0.10, L=2.814",
     "cusum": "CUSUM k=0.5, h=5",
+    "default": "the live monitor's default: 3.5σ + EWMA λ=0.10, L=3.0",
 }
 
 
 def scheme_config(scheme: str, phase1: int) -> MonitorConfig:
     """A monitor that runs exactly one scheme."""
+    alone = {"phase1_samples": phase1, "shewhart_limit": None, "rules": "none", "ewma": None, "cusum": None}
     if scheme == "shewhart":
-        return MonitorConfig(phase1_samples=phase1, rules="shewhart", ewma=None, cusum=None)
+        return MonitorConfig(**{**alone, "rules": "shewhart"})
     if scheme == "western-electric":
-        return MonitorConfig(phase1_samples=phase1, rules="western-electric", ewma=None, cusum=None)
+        return MonitorConfig(**{**alone, "rules": "western-electric"})
     if scheme == "ewma":
-        return MonitorConfig(phase1_samples=phase1, rules="none", ewma=EwmaDesign(), cusum=None)
+        return MonitorConfig(**{**alone, "ewma": EwmaDesign()})
     if scheme == "cusum":
-        return MonitorConfig(phase1_samples=phase1, rules="none", ewma=None, cusum=CusumDesign())
+        return MonitorConfig(**{**alone, "cusum": CusumDesign()})
+    if scheme == "default":
+        return MonitorConfig(phase1_samples=phase1)
     raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
 
 

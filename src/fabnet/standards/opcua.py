@@ -2,11 +2,13 @@
 
 Address space: Objects/Machines/<machine id> (string node id `<machine>`), with a Double variable per signal and
 measured characteristic (node id `<machine>/<signal>`, engineering unit in its description) and a String
-variable `part_id` (node id `<machine>/part_id`) holding the part being made. Node ids are stable, so a
-restarted server is the same address space to a reconnecting client.
+variable `part_id` (node id `<machine>/part_id`) holding the part being made. Until the first part, variables
+hold the status BadWaitingForInitialData. Node ids are stable, so a restarted server is the same address space
+to a reconnecting client.
 
-The subscriber uses asyncua's supervisor for reconnects (exponential back-off up to `max_backoff`, session
-re-activation, subscription republish); the first connection is retried with the same back-off.
+The subscriber uses asyncua's supervisor for reconnects (exponential back-off up to `max_backoff`; after a
+network drop the session is re-activated and missed notifications republished, after a server restart a new
+session re-creates the subscription); the first connection is retried with the same back-off.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class ServerUnavailable(ConnectionError):
 
 def endpoint_url(host: str, port: int) -> str:
     return f"opc.tcp://{host}:{port}/fabnet/"
+
+
+_NOT_YET = ua.DataValue(ua.Variant(0.0, ua.VariantType.Double),
+                       StatusCode=ua.StatusCode(ua.StatusCodes.BadWaitingForInitialData))
 
 
 class OpcUaTelemetryServer:
@@ -59,7 +65,6 @@ class OpcUaTelemetryServer:
     async def _build(self) -> Server:
         server = Server()
         await server.init()
-        _answer_republish_by_the_spec(server)
         server.set_endpoint(self.url)
         server.set_server_name("fabnet telemetry")
         server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
@@ -74,6 +79,7 @@ class OpcUaTelemetryServer:
             for name, unit in names:
                 node = await machine.add_variable(ua.NodeId(f"{profile.machine_id}/{name}", self._index), name,
                                                   ua.Variant(0.0, ua.VariantType.Double))
+                await node.write_value(_NOT_YET)  # no part made yet: a subscriber must not take 0.0 for a sample
                 description = ua.Variant(ua.LocalizedText(unit), ua.VariantType.LocalizedText)
                 await node.write_attribute(ua.AttributeIds.Description, ua.DataValue(description))
                 self._nodes[(profile.machine_id, name)] = node
@@ -106,24 +112,6 @@ class OpcUaTelemetryServer:
                 await asyncio.wait_for(self._server.stop(), 10.0)
             except TimeoutError:
                 logging.getLogger(__name__).warning("OPC UA server on port %s did not stop within 10 s", self.port)
-
-
-def _answer_republish_by_the_spec(server: Server) -> None:
-    """Republish of a message the server no longer holds must fail with Bad_MessageNotAvailable (OPC UA Part 4,
-    Republish service). asyncua's server answers with an empty message instead, and asyncua's reconnecting
-    client then asks for the next sequence number forever; this makes our server answer as the spec says."""
-    service = server.iserver.subscription_service
-    original = service.republish
-
-    def republish(params: ua.RepublishParameters) -> ua.NotificationMessage:
-        subscription = service.subscriptions.get(params.SubscriptionId)
-        if subscription is None:
-            raise ua.UaStatusCodeError(ua.StatusCodes.BadSubscriptionIdInvalid)
-        if params.RetransmitSequenceNumber not in subscription._not_acknowledged_results:
-            raise ua.UaStatusCodeError(ua.StatusCodes.BadMessageNotAvailable)
-        return original(params)
-
-    service.republish = republish  # type: ignore[method-assign]
 
 
 class _Handler:
@@ -234,7 +222,11 @@ class OpcUaIngestor:
         if meaning is None:
             return
         company, machine, name = meaning
-        stamp = getattr(getattr(getattr(data, "monitored_item", None), "Value", None), "SourceTimestamp", None)
+        data_value = getattr(getattr(data, "monitored_item", None), "Value", None)
+        status = getattr(data_value, "StatusCode", None)
+        if status is not None and not status.is_good():
+            return  # e.g. BadWaitingForInitialData: a (restarted) server that has no value yet
+        stamp = getattr(data_value, "SourceTimestamp", None)
         if isinstance(stamp, datetime) and stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=UTC)
         parts = self._parts.setdefault(machine, [])
@@ -245,7 +237,7 @@ class OpcUaIngestor:
                 del parts[:-64]
             return
         if not parts:
-            return  # the server's initial 0.0 before any part was made
+            return  # a value before any part id: nothing to attribute it to
         # notifications may group values by variable, so attribute a sample by time, not by arrival; a part's
         # measurements carry its end time, which is the next part's start, hence the strict comparison
         part_id = next((part for start, part in reversed(parts) if stamp is None or start < stamp), parts[0][1])

@@ -27,6 +27,13 @@ def _run_chunk(seeds: Sequence[int], repairer: Repairer | None, keep_operations:
     return results if keep_operations else [replace(result, operations=()) for result in results]
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity, e.g. a container's cpuset), not all the machine has."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def run_replications(
     problem: Problem,
     solution: Solution,
@@ -47,7 +54,7 @@ def run_replications(
     """
     if len(set(seeds)) != len(seeds):
         raise ValueError("seeds must be distinct")
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cpus()
     if workers <= 1 or len(seeds) <= 1:
         twin = FactoryTwin(problem, solution, settings)
         results = []
