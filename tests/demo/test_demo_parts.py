@@ -27,7 +27,7 @@ def test_bad_options_exit_2(tmp_path: Path, option: list[str]) -> None:
 def test_an_unusable_output_folder_stops_the_first_stage(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the output folder should be", encoding="utf-8")
-    result = CliRunner().invoke(app, ["demo", "--quick", "--out", str(blocker)])
+    result = CliRunner().invoke(app, ["demo", "--in-process", "--quick", "--out", str(blocker)])
     assert result.exit_code == 1
     assert "demo stage 'database' failed" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

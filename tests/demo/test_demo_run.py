@@ -21,13 +21,14 @@ SUMMARY_KEYS = {
     "format", "scenario", "mode", "note", "started_at", "options", "database", "documents", "allocation",
     "scheduling", "twin",
     "quality", "billing", "network_kpis", "stage_seconds", "total_seconds", "report_file", "summary_file",
+    "network", "contracts",
 }
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("demo") / "out"
-    result = CliRunner().invoke(app, ["demo", "--quick", "--json", "--out", str(out)])
+    result = CliRunner().invoke(app, ["demo", "--in-process", "--quick", "--json", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out, json.loads(result.stdout)
 
@@ -37,7 +38,8 @@ def test_json_on_stdout_is_the_summary_file(run: tuple[Path, dict]) -> None:
     assert set(summary) == SUMMARY_KEYS
     assert summary == json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["format"] == "fabnet.demo/1"
-    assert summary["mode"] == "single-process" and "later step" in summary["note"]
+    assert summary["mode"] == "single-process" and "in process" in summary["note"]
+    assert summary["network"] is None and summary["contracts"] is None
     assert set(summary["stage_seconds"]) == {"database", "documents", "allocation", "scheduling", "twin", "quality",
                                              "billing"}
 

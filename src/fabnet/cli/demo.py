@@ -13,11 +13,12 @@ if TYPE_CHECKING:  # the CLI root stays fast: the demo's modules load only when 
     from rich.console import Console
 
     from fabnet.scenarios.demo.results import DemoSummary
+    from fabnet.scenarios.demo_network.nodes import RunningNetwork
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the database, documents and reports.")] = Path(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the databases, documents and reports.")] = Path(
         "out/demo"
     ),
     time_limit: Annotated[float, typer.Option(
@@ -27,11 +28,19 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="Smallest settings, overriding the others (1 s solves, 5 "
                                                          "replications, 3 invoices validated): for tests.")] = False,
+    in_process: Annotated[bool, typer.Option("--in-process", help="Run every stage in this one process with one "
+                                                                   "database, without hub and node services.")] = False,
+    keep_running: Annotated[bool, typer.Option("--keep-running", help="Leave the hub and nodes up at the end, print "
+                                                                       "their dashboards and a login; Ctrl-C stops "
+                                                                       "them.")] = False,
 ) -> None:
-    """Run the reference network (brainport) end to end: database, AAS documents, marketplace allocation, CP-SAT
-    schedules, twin forecast, zero-defect loop, Peppol invoices and netting; writes summary.json and report.html."""
-    from fabnet.scenarios.demo_run import DemoError, DemoOptions, run_demo
+    """Run the reference network (brainport) end to end: the hub and one node per company as separate processes
+    on loopback; RFQs over HTTP, contracts and design transfers over DSP, CP-SAT schedules, twin forecast,
+    zero-defect loop with telemetry over MQTT, Peppol invoices and netting; writes summary.json and report.html."""
+    from fabnet.scenarios.demo.settings import STAGES, DemoError, DemoOptions
 
+    if in_process and keep_running:
+        fail("--keep-running: there are no services to keep running with --in-process")
     try:
         if quick:
             options = DemoOptions.quick(out, seed)
@@ -41,27 +50,73 @@ def demo(
         fail(str(error))
     # with --json, stdout carries only the JSON document: the progress goes to stderr
     screen = err_console if as_json else console
-    observer = _RichObserver(screen)
+    running = None
     try:
-        with observer:
-            summary = run_demo(options, observer)
+        if in_process:
+            from fabnet.scenarios.demo_run import run_demo
+
+            with _RichObserver(screen, STAGES, "in one process with one database") as observer:
+                summary = run_demo(options, observer)
+        else:
+            import signal
+
+            from fabnet.scenarios.demo_network.run import run_network_demo
+            from fabnet.scenarios.demo_network.settings import NETWORK_STAGES
+
+            # SIGTERM (and SIGINT, even where a shell started us with it ignored) unwinds like Ctrl-C, so that every
+            # hub and node process started is stopped on the way out
+            signal.signal(signal.SIGTERM, _interrupt)
+            signal.signal(signal.SIGINT, _interrupt)
+
+            with _RichObserver(screen, NETWORK_STAGES, "the hub and one node per company as separate processes "
+                                                       "on loopback") as observer:
+                finished = run_network_demo(options, observer, keep_running=keep_running)
+            summary, running = finished.summary, finished.running
     except DemoError as error:
         fail(str(error), code=1)
     if as_json:
         typer.echo(summary.model_dump_json(indent=2))
-        return
-    _print_summary(screen, summary)
+    else:
+        _print_summary(screen, summary)
+    if running is not None:
+        _serve_until_interrupted(screen, running)
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _serve_until_interrupted(screen: Console, running: RunningNetwork) -> None:
+    """Print where the dashboards are and how to log in, then wait for Ctrl-C and stop every process."""
+    import time
+
+    from rich.table import Table
+
+    table = Table(title="fabnet network — running until Ctrl-C", title_justify="left")
+    for column in ("service", "dashboard", "login"):
+        table.add_column(column)
+    table.add_row("hub", running.hub_url + "/", "")
+    for node in running.nodes.values():
+        table.add_row(node.company_id, node.url + "/", f"admin / {node.admin_password}")
+    screen.print(table)
+    try:
+        while all(service.process is not None and service.process.poll() is None for service in running.services):
+            time.sleep(0.5)
+        screen.print("[yellow]a service stopped on its own; stopping the others[/]")
+    except KeyboardInterrupt:
+        screen.print("stopping the hub and the nodes …")
+    finally:
+        running.stop()
 
 
 class _RichObserver:
     """A live progress display: one line per stage with a bar, the item being worked on and the elapsed time."""
 
-    def __init__(self, screen: Console) -> None:
+    def __init__(self, screen: Console, stages: dict[str, str], how: str) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        from fabnet.scenarios.demo.settings import STAGES
-
-        self._stages = STAGES
+        self._stages = stages
+        self._how = how
         self._screen = screen
         self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=24),
                                   MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("[dim]{task.fields[detail]}"),
@@ -69,8 +124,7 @@ class _RichObserver:
         self._tasks: dict[str, int] = {}
 
     def __enter__(self) -> _RichObserver:
-        self._screen.print("[bold]fabnet demo[/] — the brainport network end to end, in one process "
-                           "(the multi-process network of hub and nodes is a later step)")
+        self._screen.print(f"[bold]fabnet demo[/] — the brainport network end to end, {self._how}")
         self._progress.start()
         return self
 
@@ -105,4 +159,7 @@ def _print_summary(screen: Console, summary: DemoSummary) -> None:
     screen.print(f"summary  {summary.summary_file}\nreport   {summary.report_file}\n"
                  f"database {summary.database.path}\nGantt    {Path(summary.report_file).parent / 'schedules'}/",
                  highlight=False)
+    if summary.network is not None:
+        screen.print(f"nodes    {Path(summary.report_file).parent / 'network'}/ (each node's folder: config, keys, "
+                     f"database, log)", highlight=False)
     screen.print(f"[dim]{summary.note}[/]")

@@ -2,7 +2,7 @@
 
 Each stage is a function in `fabnet.scenarios.demo` that takes and returns plain records; this module runs them
 in order, times them, reports progress to an observer and stops at the first failing stage with a `DemoError`
-naming it. The hub, the nodes and the connector between them as separate processes (issue 7 §4) come later.
+naming it. `fabnet.scenarios.demo_network` runs the same stages across the hub and node processes (issue 7 §4).
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ from fabnet.scenarios.demo.zero_defects import run_zero_defects
 from fabnet.standards.demo_report_html import render_demo_report
 
 MODE = "single-process"
-NOTE = ("Ran in one process with one SQLite database for the whole network; the members answered the marketplace's "
-        "requests for quotation in process. The multi-process network of issue 7 §4 — the hub and each company's "
-        "node as separate services, quotes, contracts and transfers over real Dataspace Protocol HTTP between them, "
-        "live telemetry over MQTT — is a later step.")
+NOTE = ("Ran in one process with one SQLite database for the whole network (`fabnet demo --in-process`); the "
+        "members answered the marketplace's requests for quotation in process. `fabnet demo` runs the same stages "
+        "as a network: the hub and each company's node as separate services, quotes over HTTP, contracts and "
+        "transfers over the Dataspace Protocol between them, telemetry over MQTT.")
 
 T = TypeVar("T")
 

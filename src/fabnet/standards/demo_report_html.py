@@ -40,6 +40,31 @@ seed {{ s.options.seed }}</p>
 <table><tr>{% for name in s.stage_seconds %}<th class="num">{{ name }}</th>{% endfor %}</tr>
 <tr>{% for value in s.stage_seconds.values() %}<td class="num">{{ value }} s</td>{% endfor %}</tr></table>
 
+{% if s.network %}
+<h2 id="network">The network's processes</h2>
+<p>The hub at <code>{{ s.network.hub_url }}</code> (pid {{ s.network.hub_pid }}) and one node per company, each a
+separate uvicorn process with its own database; RFQs went over HTTP between the nodes
+({{ s.network.rfqs_sent }} sent, {{ s.network.rfqs_answered }} answered), contracts and designs over the Dataspace
+Protocol{% if s.network.telemetry %}, telemetry over MQTT ({{ s.network.telemetry.broker_kind }} broker
+{{ s.network.telemetry.broker }}){% endif %}.</p>
+<table><tr><th>company</th><th>node</th><th class="num">pid</th><th>database</th><th>imported</th></tr>
+{% for n in s.network.nodes %}<tr><td>{{ n.company_id }}</td><td><a href="{{ n.url }}/">{{ n.url }}</a></td>
+<td class="num">{{ n.pid }}</td><td><small>{{ n.database }}</small></td>
+<td><small>{% for k, v in n.imported.items() %}{{ v }} {{ k }} {% endfor %}</small></td></tr>
+{% endfor %}</table>
+{% if s.contracts %}
+<h3>Contracts and design transfers (DSP)</h3>
+<table><tr><th>sub-order</th><th>receiver → partner</th><th>agreement</th><th>negotiation (partner / receiver)</th>
+<th>transfer</th><th>design SHA-256 (offered = received)</th><th>status at the partner</th></tr>
+{% for c in s.contracts.contracts %}<tr><td>{{ c.sub_order_id }}</td><td>{{ c.receiver }} → {{ c.partner }}</td>
+<td><small>{{ c.agreement_id }}</small></td><td>{{ c.consumer_state }} / {{ c.provider_state }}</td>
+<td>{{ c.transfer_state }} ({{ c.bytes }} B)</td>
+<td><small>{{ c.offered_sha256[:16] }}… {{ '=' if c.offered_sha256 == c.received_sha256 else '≠' }}
+{{ c.received_sha256[:16] }}…</small></td><td>{{ s.network.sub_order_statuses.get(c.sub_order_id, '') }}</td></tr>
+{% endfor %}</table>
+{% endif %}
+{% endif %}
+
 <h2 id="kpis">Network KPIs (the hub's view)</h2>
 {% set k = s.network_kpis %}
 <table><tr><th>KPI</th><th class="num">value</th></tr>

@@ -69,8 +69,39 @@ def summary_figures(summary: DemoSummary) -> list[Figure]:
         Figure("network", "payments / money movement saved by netting",
                f"{kpis.payments_saved_percent:.1f} % / {kpis.money_movement_saved_percent:.1f} %"),
         Figure("network", "energy per part (twin)", f"{kpis.energy_kwh_per_part or 0:.3f} kWh"),
+        *_network_figures(summary),
         Figure("run", "wall time", f"{summary.total_seconds:.1f} s"),
     ]
+
+
+def _network_figures(summary: DemoSummary) -> list[Figure]:
+    """What travelled between the hub and node processes (multi-process run only)."""
+    network, contracts = summary.network, summary.contracts
+    if network is None or contracts is None:
+        return []
+    figures = [
+        Figure("processes", "hub + company nodes (separate processes)", f"1 + {len(network.nodes)}"),
+        Figure("processes", "RFQs over HTTP: sent / answered / node down",
+               f"{network.rfqs_sent} / {network.rfqs_answered} / {sum(network.rfqs_unanswered.values())}"),
+        Figure("processes", "DSP contracts FINALIZED on both nodes / designs transferred (hash match)",
+               f"{contracts.finalized_both_sides} / {contracts.transfers_completed} ({contracts.hashes_matching})"),
+        Figure("processes", "sub-order statuses at the partners",
+               ", ".join(f"{count} {status}" for status, count in sorted(_count(network.sub_order_statuses).items()))
+               or "none"),
+        Figure("processes", "order flows recorded at the hub", str(network.flows_recorded)),
+    ]
+    if network.telemetry is not None:
+        figures.append(Figure("processes", "telemetry over MQTT",
+                              f"{network.telemetry.samples_received} samples via {network.telemetry.broker_kind} "
+                              f"broker {network.telemetry.broker}"))
+    return figures
+
+
+def _count(statuses: dict[str, str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def _eur(amount: str) -> str:

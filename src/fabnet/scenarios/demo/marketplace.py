@@ -11,12 +11,14 @@ invoice does not.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from fabnet.domain import RegionalNetwork
 from fabnet.network.allocation import AllocationStatus, Marketplace, SubOrder, allocate
 from fabnet.network.catalog import CapabilityCatalog
 from fabnet.network.members import InProcessQuoteProvider
+from fabnet.network.quotes import QuoteProvider
 from fabnet.scenarios.demo.results import AllocationResult, SubOrderRow
 from fabnet.store import Store
 
@@ -35,27 +37,31 @@ class Allocated:
 
 
 def allocate_orders(
-    network: RegionalNetwork, store: Store, on_order: Callable[[str], None] = lambda _: None
+    network: RegionalNetwork, store: Store, on_order: Callable[[str], None] = lambda _: None, *,
+    provider: QuoteProvider | None = None, workers: int = 1,
 ) -> Allocated:
-    market = Marketplace(network, CapabilityCatalog.from_network(network), InProcessQuoteProvider(network))
-    sub_orders: list[SubOrder] = []
-    parents: dict[str, str] = {}
-    in_house: dict[str, tuple[str, ...]] = {}
-    late = 0
-    statuses: dict[str, int] = {status.value: 0 for status in AllocationStatus}
-    waiting: list[str] = []
-    for order in network.orders:
-        result = allocate(market, order)
-        statuses[result.status.value] += 1
-        in_house[order.id] = result.in_house_operations
-        late += sum(1 for p in result.packages if p.package.id.endswith(":in-house") and p.split.lines)
-        waiting += [f"{order.id}: {p.package.id} ({p.note})" for p in result.waiting()]
-        # the receiver may win its own package (in-house after all): that is no sub-order
-        for sub in result.sub_orders:
-            if sub.order.supplier_id != sub.order.customer_id:
-                sub_orders.append(sub)
-                parents[sub.order.id] = order.id
-        on_order(f"{order.id}: {result.status.value}, {len(result.sub_orders)} sub-order(s)")
+    """`provider` answers the RFQs (default: every member in process); with `workers` > 1 that many orders are
+    allocated at a time (for members answering over HTTP from their own processes)."""
+    market = Marketplace(network, CapabilityCatalog.from_network(network), provider or InProcessQuoteProvider(network))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(lambda order: allocate(market, order), network.orders)  # in order, as they complete
+        sub_orders: list[SubOrder] = []
+        parents: dict[str, str] = {}
+        in_house: dict[str, tuple[str, ...]] = {}
+        late = 0
+        statuses: dict[str, int] = {status.value: 0 for status in AllocationStatus}
+        waiting: list[str] = []
+        for order, result in zip(network.orders, results, strict=True):
+            statuses[result.status.value] += 1
+            in_house[order.id] = result.in_house_operations
+            late += sum(1 for p in result.packages if p.package.id.endswith(":in-house") and p.split.lines)
+            waiting += [f"{order.id}: {p.package.id} ({p.note})" for p in result.waiting()]
+            # the receiver may win its own package (in-house after all): that is no sub-order
+            for sub in result.sub_orders:
+                if sub.order.supplier_id != sub.order.customer_id:
+                    sub_orders.append(sub)
+                    parents[sub.order.id] = order.id
+            on_order(f"{order.id}: {result.status.value}, {len(result.sub_orders)} sub-order(s)")
     with store.transaction() as uow:
         for sub in sub_orders:
             uow.orders.put(sub.order)

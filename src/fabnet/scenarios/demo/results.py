@@ -240,6 +240,74 @@ class BillingResult(_Result):
     invoice_folder: str
 
 
+class ContractRow(_Result):
+    """One sub-order's contract and design transfer over DSP between the receiver's and the partner's node."""
+
+    sub_order_id: str
+    receiver: str
+    partner: str
+    asset_id: str
+    agreement_id: str
+    consumer_state: str
+    """the negotiation's state on the partner's node (the consumer of the design)"""
+    provider_state: str
+    """the negotiation's state on the receiver's node (the provider of the design)"""
+    consumer_pid: str
+    provider_pid: str
+    transfer_pid: str
+    transfer_state: str
+    offered_sha256: str
+    received_sha256: str
+    bytes: int
+
+
+class ContractsResult(_Result):
+    contracts: tuple[ContractRow, ...]
+    finalized_both_sides: int
+    transfers_completed: int
+    hashes_matching: int
+    bytes_transferred: int
+
+
+class NodeRow(_Result):
+    """One company's node: a separate process with its own database."""
+
+    company_id: str
+    member_id: str
+    url: str
+    pid: int
+    database: str
+    """the database URL (password hidden)"""
+    imported: dict[str, int]
+
+
+class TelemetryResult(_Result):
+    broker: str
+    """host:port"""
+    broker_kind: Literal["external", "in-process"]
+    messages_published: int
+    samples_received: int
+
+
+class NetworkResult(_Result):
+    """The processes of the multi-process run and what travelled between them."""
+
+    hub_url: str
+    hub_pid: int
+    nodes: tuple[NodeRow, ...]
+    rfqs_sent: int
+    rfqs_answered: int
+    rfqs_unanswered: dict[str, int]
+    """member → RFQs its node did not answer (down or unreachable)"""
+    rfq_failures: tuple[str, ...] = ()
+    """why each unanswered RFQ went unanswered"""
+    sub_order_statuses: dict[str, str]
+    """sub-order → its status on the partner's node, read back over HTTP at the end"""
+    flows_recorded: int
+    """order flows reported to the hub (0 when the hub has no flows API)"""
+    telemetry: TelemetryResult | None = None
+
+
 class DemoSummary(_Result):
     """Everything the demo measured, machine-readable (`summary.json`)."""
 
@@ -262,3 +330,7 @@ class DemoSummary(_Result):
     total_seconds: float
     report_file: str
     summary_file: str
+    network: NetworkResult | None = None
+    """the hub and node processes (multi-process run only)"""
+    contracts: ContractsResult | None = None
+    """contracts and design transfers over DSP (multi-process run only)"""

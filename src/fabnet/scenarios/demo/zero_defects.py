@@ -8,6 +8,7 @@ another; part k of an operation ends at the k-th equal share of the operation's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from fabnet.scenarios.demo.results import DocumentFile, QualityAlarm, QualityRes
 from fabnet.scenarios.demo.schedules import ScheduledCompany
 from fabnet.standards.gantt_html import render_gantt_html
 from fabnet.store import Store
-from fabnet.twin.signals import DEFAULT_MAGNITUDE, Fault, SignalSimulator
+from fabnet.twin.signals import DEFAULT_MAGNITUDE, Fault, PartRecord, SignalSimulator
 
 PHASE1_PARTS = 100
 """In-control parts from which the monitor learns each characteristic's centre and σ."""
@@ -91,7 +92,10 @@ def _at(origin: datetime, minutes: float) -> datetime:
 def run_zero_defects(
     network: RegionalNetwork, scheduled: list[ScheduledCompany], store: Store, schedules_folder: Path,
     passports_folder: Path, root: Path, *, seed: int, repair_options: RepairOptions,
+    carry: Callable[[PartRecord], PartRecord] = lambda record: record,
 ) -> QualityResult:
+    """`carry` is the way each part's telemetry reaches the monitor: as simulated (in process), or published and
+    received again over MQTT (the network demo)."""
     company, machine_id = busiest_machine(network, scheduled)
     machine: Machine = network.machine(machine_id)
     parts = planned_parts(network, company, machine_id, MAX_PARTS)
@@ -105,7 +109,7 @@ def run_zero_defects(
     caught: tuple[PlannedPart, str, list[Alarm]] | None = None
     part_ids: dict[int, str] = {}
     for planned in parts:
-        record = simulator.next_part(machine_id)
+        record = carry(simulator.next_part(machine_id))
         part_ids[planned.index] = record.part_id
         start, end = _at(network.origin, planned.start_min), _at(network.origin, planned.end_min)
         energy = machine.power_kw * (planned.end_min - planned.start_min) / 60

@@ -1,0 +1,169 @@
+"""The network as processes: the hub and one node per company (`service.testbed`), each with its own database
+(SQLite in its folder, or a PostgreSQL schema of its own) holding its own slice of the scenario."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from fabnet.domain import RegionalNetwork
+from fabnet.service import users
+from fabnet.service.node_runtime import open_node_store
+from fabnet.service.testbed import NodeSpec, Service, Testbed
+from fabnet.store import Store
+from fabnet.store.engine import URL_VARIABLE, parse_url
+
+ADMIN_USER = "admin"
+ADMIN_ROLE = "admin"
+NODE_READY_TIMEOUT_S = 240.0
+"""The nodes boot at the same time and share the machine's cores: each imports the whole node app first."""
+
+
+def member_id(company_id: str) -> str:
+    return f"urn:fabnet:member:{company_id}"
+
+
+def node_database_url(folder: Path, company_id: str) -> str:
+    """SQLite in the node's folder; with FABNET_DATABASE_URL set, a PostgreSQL schema of the node's own there."""
+    shared = os.environ.get(URL_VARIABLE, "").strip()
+    if not shared:
+        return f"sqlite:///{(folder / 'data' / 'node.sqlite').resolve()}"
+    schema = "node_" + re.sub(r"[^a-z0-9_]", "_", company_id.lower())
+    url = parse_url(shared)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def prepare_schema(url: str) -> None:
+    """A PostgreSQL URL naming a schema (via `search_path`) gets a fresh, empty schema; SQLite needs nothing."""
+    parsed = parse_url(url)
+    options = parsed.query.get("options")
+    if parsed.get_backend_name() != "postgresql" or not isinstance(options, str) or "search_path=" not in options:
+        return
+    schema = options.split("search_path=", 1)[1].split()[0]
+    engine = create_engine(parsed.difference_update_query(["options"]), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class CompanyNode:
+    """One company's node: the process, its database and (once created) an admin login for its dashboards."""
+
+    company_id: str
+    service: Service
+    database_url: str
+    records: dict[str, int]
+    admin_password: str | None = None
+    admin_token: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.service.url
+
+    @property
+    def member_id(self) -> str:
+        return member_id(self.company_id)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The node's own database, opened by the demo next to the running node (WAL / PostgreSQL allow that)."""
+        store = open_node_store(self.database_url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+@dataclass
+class RunningNetwork:
+    testbed: Testbed
+    nodes: dict[str, CompanyNode] = field(default_factory=dict)
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=httpx.Timeout(10.0, read=120.0)))
+
+    @property
+    def hub_url(self) -> str:
+        assert self.testbed.hub is not None
+        return self.testbed.hub.url
+
+    @property
+    def services(self) -> list[Service]:
+        return [s for s in (self.testbed.hub, *(n.service for n in self.nodes.values())) if s is not None]
+
+    def node(self, company_id: str) -> CompanyNode:
+        return self.nodes[company_id]
+
+    def stop(self) -> None:
+        """Stop every process (SIGTERM, then SIGKILL after a grace period): no orphans, whatever happened."""
+        self.http.close()
+        self.testbed.stop()
+
+
+def start_network(network: RegionalNetwork, root: Path, *, scenario: str, admin_password: str | None = None,
+                  on_step: Callable[[str, int], None] = lambda _detail, _steps: None) -> RunningNetwork:
+    """Start the hub and one node per company (in parallel, each migrating its own database), give every node an
+    admin (with `admin_password` a login for the dashboards, else API tokens only), load each company's slice of
+    the scenario through its node's `POST /api/v1/import`, and add the hub's member directory to every node.
+    On any failure every started process is stopped. `on_step` hears of progress (a detail, steps done)."""
+    testbed = Testbed(root)
+    running = RunningNetwork(testbed)
+    try:
+        testbed.start_hub()
+        on_step(f"hub up at {testbed.hub.url if testbed.hub else '?'}; starting {len(network.companies)} nodes", 1)
+        specs, urls = [], {}
+        for company in network.companies:
+            folder = root / company.id
+            (folder / "data").mkdir(parents=True, exist_ok=True)
+            urls[company.id] = node_database_url(folder, company.id)
+            prepare_schema(urls[company.id])
+            specs.append(NodeSpec(company.id, company.kvk, extra={"database_url": urls[company.id],
+                                                                  "retry_max_delay_s": 2.0}))
+        services = testbed.start_nodes(specs, timeout=NODE_READY_TIMEOUT_S)
+        testbed.refresh_trust()
+        for company, service in zip(network.companies, services, strict=True):
+            node = CompanyNode(company.id, service, urls[company.id], {}, admin_password)
+            with node.store() as store:
+                users.add_user(store, ADMIN_USER, ADMIN_ROLE, admin_password)
+                node.admin_token = users.issue_token(store, ADMIN_USER, name="fabnet demo")
+            running.nodes[company.id] = node
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for node, imported in zip(running.nodes.values(), pool.map(
+                    lambda n: _import(running, n, scenario), running.nodes.values()), strict=True):
+                node.records = imported
+                on_step(f"{node.company_id}: {imported['orders']} orders, {imported['machines']} machines", 1)
+        for node in running.nodes.values():
+            with node.store() as store, store.transaction() as uow:
+                for hub in network.hubs:
+                    if uow.hubs.find(hub.id) is None:
+                        uow.hubs.put(hub)
+                for company in network.companies:
+                    if uow.companies.find(company.id) is None:
+                        uow.companies.put(company)
+    except BaseException:
+        running.stop()
+        raise
+    return running
+
+
+def _import(running: RunningNetwork, node: CompanyNode, scenario: str) -> dict[str, int]:
+    body = {"scenario": scenario, "company_id": node.company_id}
+    response = running.http.post(node.url + "/api/v1/import", json=body, headers=node.auth)
+    if response.status_code != 200:
+        raise RuntimeError(f"node {node.company_id}: import refused ({response.status_code}): {response.text[:200]}")
+    body = response.json()
+    return {kind: body[kind] for kind in ("companies", "machines", "designs", "orders")}
