@@ -119,4 +119,4 @@ def test_bench_quality_runs_small(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "b.json").read_text())
     assert data["source"] == "fabnet.twin.signals.SignalSimulator"
     assert {d["fault"] for d in data["delays"]} == {"shift", "drift", "variance", "spike"}
-    assert {f["scheme"] for f in data["false_alarms"]} == {"shewhart", "western-electric", "ewma", "cusum"}
+    assert {f["scheme"] for f in data["false_alarms"]} == {"shewhart", "western-electric", "ewma", "cusum", "default"}

@@ -1,7 +1,6 @@
 """Time-weighted charts: EWMA (exact, time-varying limits) and the two-sided tabular CUSUM."""
 
 import numpy as np
-from scipy.signal import lfilter
 
 from fabnet.quality.chart_model import (
     ChartData,
@@ -17,6 +16,9 @@ from fabnet.quality.shewhart import estimate_process, finite_or_none, limit_sign
 
 def ewma_statistic(x: np.ndarray, lam: float, start: float | np.ndarray) -> np.ndarray:
     """z_i = λ x_i + (1 − λ) z_{i−1}, z_0 = start (one per row), along the last axis, as a linear filter."""
+    # scipy.signal costs about a second to import; a node imports this module at start but may never draw an EWMA
+    from scipy.signal import lfilter
+
     x = np.asarray(x, dtype=float)
     initial = (1 - lam) * np.broadcast_to(np.asarray(start, dtype=float), (*x.shape[:-1], 1))
     z, _ = lfilter([lam], [1.0, -(1.0 - lam)], x, axis=-1, zi=initial)
