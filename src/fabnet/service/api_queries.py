@@ -8,6 +8,7 @@ hands back text (SQLite); PostgreSQL's driver hands back parsed values, which ar
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -50,9 +51,21 @@ def document_text(table: Any) -> Any:
     return type_coerce(table.c.document, Text)
 
 
+PARSED_DOCUMENTS = 4096
+"""How many parsed documents are kept: more than a node's machines, designs and open orders together."""
+
+
+@lru_cache(maxsize=PARSED_DOCUMENTS)
+def _parsed(model: type[BaseModel], text: str) -> BaseModel:
+    return model.model_validate_json(text)
+
+
 def load(model: type[M], document: Any) -> M:
-    """A model from a stored document: JSON text parsed and validated in one step, or an already parsed value."""
-    if isinstance(document, str | bytes):
+    """A model from a stored document. JSON text is parsed once per distinct content (the text is the cache key,
+    so a changed record is parsed again); the models are immutable in use — handlers only read them."""
+    if isinstance(document, str):
+        return _parsed(model, document)  # type: ignore[return-value]
+    if isinstance(document, bytes):
         return model.model_validate_json(document)
     return model.model_validate(document)
 
