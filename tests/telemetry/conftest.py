@@ -40,10 +40,21 @@ def tag() -> str:
 
 
 @pytest.fixture(scope="session")
-def broker() -> tuple[str, int]:
-    """Mosquitto on 127.0.0.1:1883 (the ingestor speaks MQTT 5, which the in-process amqtt broker does not)."""
-    require_service("MQTT broker (Mosquitto)", "127.0.0.1", 1883)
-    return ("127.0.0.1", 1883)
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """Mosquitto on 127.0.0.1:1883; where none runs, a Mosquitto of the tests' own on a free port.
+
+    Not the in-process amqtt broker: the ingestor speaks MQTT 5, which amqtt does not.
+    """
+    if reachable("127.0.0.1", 1883, 1.0) or shutil.which("mosquitto") is None:
+        require_service("MQTT broker (Mosquitto)", "127.0.0.1", 1883)
+        yield ("127.0.0.1", 1883)
+        return
+    own = OwnMosquitto(tmp_path_factory.mktemp("mosquitto"))
+    own.start()
+    try:
+        yield ("127.0.0.1", own.port)
+    finally:
+        own.stop()
 
 
 class OwnMosquitto:
