@@ -41,8 +41,10 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped: while Playwright's sync API is open, the main thread counts as running an event loop, so
+    every later test's `asyncio.run()` would fail if the browser lived for the whole session."""
     _require_chromium()
     try:
         from playwright.sync_api import sync_playwright

@@ -5,16 +5,20 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from http import HTTPStatus
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fabnet.exchange.outbox import RetryPolicy
 from fabnet.service import (
     access,
     data_plane,
+    dsp_io,
     dsp_openapi,
     maintenance,
     routes_auth,
@@ -35,6 +39,9 @@ from fabnet.service.node_runtime import NodeRuntime
 from fabnet.service.outbox_worker import OutboxWorker
 
 log = logging.getLogger("fabnet.node")
+
+DSP_PREFIXES = (("/catalog/", dsp_io.Family.CATALOG), ("/negotiations/", dsp_io.Family.NEGOTIATION),
+                ("/transfers/", dsp_io.Family.TRANSFER))
 
 
 def create_node_app(config: NodeConfig) -> FastAPI:
@@ -89,6 +96,18 @@ def create_node_app(config: NodeConfig) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     dsp_openapi.install(app)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        # a path no route matches still answers in its API's error shape: the DSP error body, or the JSON API's `error`
+        family = next((family for prefix, family in DSP_PREFIXES if request.url.path.startswith(prefix)), None)
+        if family is None and request.url.path.startswith("/api/"):
+            return JSONResponse({"error": f"{request.method} {request.url.path}: {error.detail}"},
+                                status_code=error.status_code, headers=getattr(error, "headers", None))
+        if family is None:
+            return await http_exception_handler(request, error)
+        code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "-")
+        return dsp_io.error_response(family, error.status_code, code, [str(error.detail)])
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
