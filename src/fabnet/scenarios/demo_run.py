@@ -159,9 +159,7 @@ def run_demo(options: DemoOptions, observer: DemoObserver | None = None) -> Demo
     def report_work() -> DemoSummary:
         summary = DemoSummary(
             scenario=network.name, mode=MODE, note=NOTE, started_at=started_at.isoformat(timespec="seconds"),
-            options={"out": str(options.out), "time_limit_s": options.time_limit,
-                     "replications": options.replications, "seed": options.seed, "workers": options.workers,
-                     "validate_invoices": "all" if options.validate_invoices is None else options.validate_invoices},
+            options=options.as_record(),
             database=database, documents=documents, allocation=allocated.result, scheduling=scheduling, twin=twin,
             quality=quality,
             billing=billing, network_kpis=network_kpis(network, allocated.result, scheduling, twin, quality, billing),

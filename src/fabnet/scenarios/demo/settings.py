@@ -41,6 +41,12 @@ class DemoOptions:
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
 
+    def as_record(self) -> dict[str, object]:
+        """The settings as the summary records them."""
+        return {"out": str(self.out), "time_limit_s": self.time_limit, "replications": self.replications,
+                "seed": self.seed, "workers": self.workers,
+                "validate_invoices": "all" if self.validate_invoices is None else self.validate_invoices}
+
     @classmethod
     def quick(cls, out: Path, seed: int = 2026) -> DemoOptions:
         """The smallest settings that still run every stage (for tests and a first look)."""
