@@ -88,6 +88,11 @@ class Testbed:
     keys: dict[str, KeyPairs] = field(default_factory=dict)
     registry: HubRegistry | None = None
 
+    def __post_init__(self) -> None:
+        # every service runs in its own folder, so a relative root (`fabnet demo` with its default `out/demo`)
+        # would be read from the wrong place by the processes it starts
+        self.root = self.root.resolve()
+
     def start_hub(self) -> Service:
         port = free_port()
         folder = self.root / "hub"
