@@ -95,9 +95,11 @@ def flow_edges(flows: Iterable[FlowReport]) -> tuple[FlowEdge, ...]:
 def flow_kpi_inputs(flows: Iterable[FlowReport], period: str) -> KpiInputs:
     """What the hub knows of a period from its flows; changeovers, defects and energy stay with the nodes."""
     flows = list(flows)
+    # an order without a price yet (value 0) is handled work but no payment: netting refuses non-positive amounts
+    payable = [f for f in flows if f.value_eur > 0]
     netting = net_invoices(
-        (OpenInvoice(f"{f.from_member}/{f.order_id}", f.from_member, f.to_member, f.value_eur) for f in flows),
-        period=period) if flows else None
+        (OpenInvoice(f"{f.from_member}/{f.order_id}", f.from_member, f.to_member, f.value_eur) for f in payable),
+        period=period) if payable else None
     allocated = {(f.from_member, f.parent_order_id) for f in flows if f.parent_order_id is not None}
     members = {f.from_member for f in flows} | {f.to_member for f in flows}
     return KpiInputs(
