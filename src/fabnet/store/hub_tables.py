@@ -1,4 +1,5 @@
-"""The hub's tables: the membership credentials it issued, members' capability listings and reported order flows."""
+"""The hub's tables: the membership credentials it issued, members' capability listings, reported order flows and
+members' KPI reports."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,3 +51,17 @@ class HubFlowRow(Base):
     parent_order_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     reported_by: Mapped[str] = mapped_column(String(MEMBER_ID_LENGTH))
     reported_at: Mapped[datetime]
+
+
+class HubKpiReportRow(Base):
+    """A member's KPI report of one period (`fabnet.network.kpi_reports.KpiReport` JSON); a newer one replaces it."""
+
+    __tablename__ = "hub_kpi_reports"
+
+    member_id: Mapped[str] = mapped_column(String(MEMBER_ID_LENGTH), primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date, index=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    generated_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    document: Mapped[dict[str, Any]]
