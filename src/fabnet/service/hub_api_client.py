@@ -1,4 +1,4 @@
-"""A node's client of its hub's JSON API: publish its capability listing, report order flows.
+"""A node's client of its hub's JSON API: publish its capability listing, report order flows and KPIs.
 
 Each request carries a fresh self-issued token (`fabnet.exchange.tokens`) with the hub id as audience, signed by
 the node's own key — the one its membership credential names.
@@ -12,7 +12,8 @@ from fabnet.exchange.keys import KeyPairs
 from fabnet.exchange.tokens import issue_token
 from fabnet.network.catalog import MemberListing, OnboardingReceipt
 from fabnet.network.flows import FlowReport
-from fabnet.service.hub_api_models import FlowReceipt
+from fabnet.network.kpi_reports import KpiReport
+from fabnet.service.hub_api_models import FlowReceipt, KpiReportReceipt
 
 
 class HubApiError(RuntimeError):
@@ -45,3 +46,6 @@ class HubClient:
 
     def report_flow(self, flow: FlowReport) -> FlowReceipt:
         return FlowReceipt.model_validate(self._post("/api/v1/flows", flow.model_dump(mode="json", by_alias=True)))
+
+    def report_kpis(self, report: KpiReport) -> KpiReportReceipt:
+        return KpiReportReceipt.model_validate(self._post("/api/v1/kpi-reports", report.model_dump(mode="json")))

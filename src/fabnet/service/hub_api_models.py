@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fabnet.domain.company import Hub
 from fabnet.network.catalog import MemberListing
 from fabnet.network.flows import FlowEdge, FlowReport
+from fabnet.network.kpi_reports import KpiReport
 
 
 class ErrorBody(BaseModel):
@@ -48,6 +49,11 @@ class MemberDetail(BaseModel):
 class FlowReceipt(BaseModel):
     flow: FlowReport
     replaced: bool = Field(description="an earlier report of the same order was replaced")
+
+
+class KpiReportReceipt(BaseModel):
+    report: KpiReport
+    replaced: bool = Field(description="an earlier report of the same member and period was replaced")
 
 
 class MapMember(BaseModel):

@@ -1,4 +1,4 @@
-"""What the hub's routes share: its configuration, registry, catalog, flow ledger and authenticator."""
+"""What the hub's routes share: its configuration, registry, catalog, flow and KPI report ledgers, authenticator."""
 
 from dataclasses import dataclass
 
@@ -11,6 +11,7 @@ from fabnet.service.config_layers import ConfigError
 from fabnet.service.hub_api_auth import HubAuthenticator, HubCaller, admin_token
 from fabnet.service.hub_api_catalog import HubCatalog
 from fabnet.service.hub_api_flows import FlowLedger
+from fabnet.service.hub_api_kpi_reports import KpiReportLedger
 from fabnet.service.hub_config import HubConfig
 from fabnet.service.hub_registry import HubRegistry
 
@@ -21,6 +22,7 @@ class HubState:
     registry: HubRegistry
     catalog: HubCatalog
     flows: FlowLedger
+    kpi_reports: KpiReportLedger
     auth: HubAuthenticator
     hubs: tuple[Hub, ...]
     fieldlabs: tuple[Fieldlab, ...]
@@ -30,7 +32,8 @@ class HubState:
         hubs, fieldlabs = _programme_records(config)
         registry = HubRegistry(config)
         return cls(config=config, registry=registry, catalog=HubCatalog(registry.store, registry, hubs),
-                   flows=FlowLedger(registry.store), auth=HubAuthenticator(registry, admin_token(config)),
+                   flows=FlowLedger(registry.store), kpi_reports=KpiReportLedger(registry.store),
+                   auth=HubAuthenticator(registry, admin_token(config)),
                    hubs=hubs, fieldlabs=fieldlabs)
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""The network as the hub sees it: programme figures, KPIs, the map of members and order flows, flow reports."""
+"""The network as the hub sees it: programme figures, KPIs, the map of members and order flows; members' flow and
+KPI reports."""
 
 from decimal import Decimal
 from typing import Annotated
@@ -6,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from fabnet.network.flows import FlowReport, flow_edges, flow_kpi_inputs, in_period, period_bounds
-from fabnet.network.kpis import NetworkKpis, compute_kpis
+from fabnet.network.kpi_reports import HubKpis, KpiReport, add_up, hub_kpis, select_reports
 from fabnet.network.programme import NetworkFigures, ProgrammeView, compare
 from fabnet.service.hub_api_auth import HubCaller
-from fabnet.service.hub_api_models import ErrorBody, FlowReceipt, MapMember, NetworkMap
+from fabnet.service.hub_api_kpi_reports import StaleReport
+from fabnet.service.hub_api_models import ErrorBody, FlowReceipt, KpiReportReceipt, MapMember, NetworkMap
 from fabnet.service.hub_api_state import HubState, hub_caller, hub_state
 
 router = APIRouter(prefix="/api/v1", tags=["network"])
@@ -44,10 +46,15 @@ def programme(state: State, period: Period = None) -> ProgrammeView:
     return compare(figures, hubs=state.hubs, fieldlabs=labs)
 
 
-@router.get("/kpis", response_model=NetworkKpis, responses={422: {"model": ErrorBody}})
-def kpis(state: State, period: Period = None) -> NetworkKpis:
-    """KPIs of the reported flows: active members, orders, orders allocated to partners, parts, netting savings."""
-    return compute_kpis(flow_kpi_inputs(_flows(state, period), period or "all"))
+@router.get("/kpis", response_model=HubKpis, responses={422: {"model": ErrorBody}})
+def kpis(state: State, period: Period = None) -> HubKpis:
+    """KPIs of the period: active members, orders and orders allocated from the reported flows; changeover hours
+    saved against FCFS, defects stopped, energy and material per part and netting from members' KPI reports (the
+    reports inside the period, each member's newest). `coverage` says per figure how many members reported it; a
+    figure nobody reported is null."""
+    flows = _flows(state, period)
+    totals = add_up(select_reports(state.kpi_reports.reports(), period))
+    return hub_kpis(flow_kpi_inputs(flows, period or "all"), totals)
 
 
 @router.get("/network/map", response_model=NetworkMap, responses={422: {"model": ErrorBody}})
@@ -74,3 +81,22 @@ def report_flow(flow: FlowReport, state: State, caller: Annotated[HubCaller, Dep
                                      f"{'current ' if registered else ''}member of this hub")
     replaced = state.flows.record(flow, caller.member_id or "operator")
     return FlowReceipt(flow=flow, replaced=replaced)
+
+
+@router.post("/kpi-reports", response_model=KpiReportReceipt, responses={**ERRORS, 409: {"model": ErrorBody}})
+def report_kpis(report: KpiReport, state: State,
+                caller: Annotated[HubCaller, Depends(hub_caller)]) -> KpiReportReceipt:
+    """A node reports its member's KPIs of a period (only its own); a newer report of the same period replaces the
+    stored one, an older one is refused (409)."""
+    if not caller.is_operator and caller.member_id != report.member_id:
+        raise HTTPException(403, f"member_id: member {caller.member_id} may report only its own KPIs "
+                                 f"(got {report.member_id})")
+    registered = state.registry.member(report.member_id)
+    if registered is None or registered.revoked:
+        raise HTTPException(422, f"member_id: {report.member_id!r} is not a "
+                                 f"{'current ' if registered else ''}member of this hub")
+    try:
+        replaced = state.kpi_reports.record(report)
+    except StaleReport as error:
+        raise HTTPException(409, str(error)) from None
+    return KpiReportReceipt(report=report, replaced=replaced)
