@@ -6,6 +6,7 @@ from fabnet.service import (
     api_company,
     api_contracts,
     api_invoices,
+    api_network,
     api_orders,
     api_parts,
     api_quality,
@@ -13,4 +14,4 @@ from fabnet.service import (
 )
 
 API_MODULES = (api_company, api_catalogue, api_orders, api_schedule, api_quality, api_parts, api_contracts,
-               api_invoices, api_aas)
+               api_invoices, api_network, api_aas)
