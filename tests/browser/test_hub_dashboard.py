@@ -1,7 +1,12 @@
-"""The hub dashboard in a real browser against a real hub: the network map with members and flows, the KPIs,
-the members list and the catalog search."""
+"""The hub dashboard in a real browser against a real hub: the network map with members and flows, the KPIs (from
+flows and from a real node's KPI report), the members list and the catalog search."""
 
-from browser.dashboard_support import screenshot
+import pytest
+
+from browser.dashboard_support import DashboardNode, screenshot
+
+KPI_PERIOD = "2026"
+"""The node's schedule of the brainport scenario starts on 2026-11-30; its parts are made along it."""
 
 
 def test_the_network_page_draws_members_flows_and_kpis(page: object, hub: str) -> None:
@@ -54,3 +59,40 @@ def test_the_members_and_the_catalog_search(page: object, hub: str) -> None:
     error = page.locator("#catalog-results .error")
     error.wait_for()
     assert "thickness_mm" in error.inner_text()
+
+
+def _number(page: object, card: str) -> float:
+    """The figure of a KPI card as a number ("1,234.5 h" → 1234.5)."""
+    return float(page.locator(f"{card} .figure").inner_text().split()[0].replace(",", ""))
+
+
+def test_the_kpis_come_from_the_nodes_reports(page: object, hub: str, node: DashboardNode) -> None:
+    import httpx
+
+    page.goto(hub + "/")
+    page.locator("#kpi-changeover").wait_for()
+    assert page.locator("#kpi-changeover .figure").inner_text() == "not reported"
+    assert page.locator("#kpi-energy .figure").inner_text() == "not reported"
+    assert "No member has sent" in page.locator("#kpi-reporting").inner_text()
+
+    # the node computes its report from its own schedule, parts, holds and alarms, and sends it signed to the hub
+    sent = node.api("POST", "/network/kpi-report", params={"period": KPI_PERIOD})
+    assert sent.status_code == 200, sent.text
+    report = sent.json()["report"]
+    assert report["changeover"] is not None and report["parts_made"] > 0
+    kpis = httpx.get(f"{hub}/api/v1/kpis", timeout=30).json()
+    assert kpis["members_reporting"] == 1
+
+    page.reload()
+    page.locator("#kpi-changeover[data-members-reporting='1']").wait_for()
+    assert _number(page, "#kpi-changeover") == pytest.approx(kpis["changeover_hours_saved"], abs=0.05)
+    assert page.locator("#kpi-changeover .figure").inner_text().endswith(" h")
+    assert "reported by 1 member" in page.locator("#kpi-changeover").inner_text()
+    assert page.locator("#kpi-defects .figure").inner_text() == str(kpis["defects_stopped"])
+    assert kpis["defects_stopped"] > 0  # the drifting laser's parts were held
+    assert _number(page, "#kpi-energy") == pytest.approx(kpis["energy_kwh_per_part"], abs=5e-4)
+    assert page.locator("#kpi-energy .figure").inner_text().endswith(" kWh")
+    assert page.locator("#kpi-material .figure").inner_text() != "not reported"
+    assert "600" in page.locator("#kpi-members").inner_text()  # the programme's starting point
+    assert "1 member" in page.locator("#kpi-reporting").inner_text()
+    screenshot(page, "13-hub-kpis-reported")
