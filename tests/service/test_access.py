@@ -1,6 +1,8 @@
-"""Users, roles and tokens of a node: argon2 passwords, login and sessions, token expiry and revocation, the role
-matrix of the admin endpoints and of `require`, the CLI round trip, a real node process and PostgreSQL."""
+"""Users, roles and tokens of a node: argon2 passwords, login and sessions, token expiry, revocation and pruning,
+the login throttle shared by processes, the role matrix of the admin endpoints and of `require`, the CLI round trip,
+real node processes and PostgreSQL."""
 
+import asyncio
 import itertools
 import json
 import subprocess
@@ -18,20 +20,20 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from fabnet.cli import app as cli
 from fabnet.domain.access import LoginThrottle, Principal, Role, parse_token
-from fabnet.service import users
+from fabnet.service import maintenance, users
 from fabnet.service.access import SESSION_COOKIE, install, require
 from fabnet.service.node_app import create_node_app
 from fabnet.service.node_config import NodeConfig
 from fabnet.service.node_runtime import open_node_store
 from fabnet.service.testbed import Service, free_port, serve_command
 from fabnet.store import Store
-from fabnet.store.access_tables import TokenRow, UserRow
+from fabnet.store.access_tables import LoginFailureRow, TokenRow, UserRow
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -130,15 +132,85 @@ def test_a_wrong_login_does_not_say_which_part_was_wrong(node: Node, username: s
 
 def test_repeated_failed_logins_are_refused_for_a_while(node: Node) -> None:
     wrong = {"username": "viewer1", "password": "not the password"}
-    for _ in range(LoginThrottle().max_failures):
+    for _ in range(users.LOGIN_THROTTLE.max_failures):
         assert node.client.post("/api/v1/auth/login", json=wrong).status_code == 401
     right = {"username": "viewer1", "password": PASSWORD}
     refused = node.client.post("/api/v1/auth/login", json=right)
     assert refused.status_code == 429
     assert "too many failed logins for 'viewer1'" in refused.json()["error"]
-    assert int(refused.headers["retry-after"]) > 0
-    node.clock.now = T0 + LoginThrottle().window
+    assert int(refused.headers["retry-after"]) == int(users.LOGIN_THROTTLE.window.total_seconds())
+    assert node.client.post("/api/v1/auth/login", json={**right, "username": "planner1"}).status_code == 200
+    node.clock.now = T0 + users.LOGIN_THROTTLE.window
     assert node.client.post("/api/v1/auth/login", json=right).status_code == 200
+    with node.store.engine.connect() as connection:  # a success forgets that client's failures for that user
+        assert connection.execute(select(func.count()).select_from(LoginFailureRow)).scalar_one() == 0
+
+
+def _token_ids(store: Store) -> set[str]:
+    return {token.id for token in users.tokens(store)}
+
+
+def test_ended_sessions_and_tokens_are_pruned_and_live_ones_stay(node: Node) -> None:
+    """The fake clock moves past expiry: until pruned an ended credential is refused by name, afterwards it is gone;
+    live sessions and tokens, and a token without expiry, are never touched."""
+    admin = bearer(node.tokens[Role.ADMIN])
+    ended_session = users.login(node.store, "viewer1", PASSWORD, now=T0)
+    logged_out = users.login(node.store, "operator1", PASSWORD, now=T0)
+    users.revoke_presented(node.store, logged_out.token, now=T0 + timedelta(hours=1))
+    short = users.issue(node.store, "planner1", timedelta(days=1), name="short", now=T0)
+    forever = users.issue(node.store, "planner1", None, name="forever", now=T0)
+    node.clock.now = T0 + users.SESSION_TTL + users.SESSION_KEPT - timedelta(seconds=1)
+    live_session = users.login(node.store, "planner1", PASSWORD, now=node.clock.now)
+    refused = node.client.get("/api/v1/auth/me", headers=bearer(ended_session.token))
+    assert refused.status_code == 401
+    assert refused.json() == {"error": f"session: expired at {(T0 + users.SESSION_TTL).isoformat()}; log in again"}
+    pruned = node.client.post("/api/v1/auth/prune", headers=admin)
+    assert pruned.status_code == 200, pruned.text
+    assert pruned.json() == {"sessions": 1, "tokens": 0, "login_failures": 0}  # the logged-out one ended earlier
+    assert logged_out.token_id not in _token_ids(node.store)
+    node.clock.now = T0 + users.SESSION_TTL + users.SESSION_KEPT
+    assert node.client.post("/api/v1/auth/prune", headers=admin).json()["sessions"] == 1
+    left = _token_ids(node.store)
+    assert ended_session.token_id not in left and {live_session.token_id, short.token_id, forever.token_id} <= left
+    gone = node.client.get("/api/v1/auth/me", headers=bearer(ended_session.token))
+    assert gone.status_code == 401 and gone.json() == {"error": "token: not valid"}
+    expired = node.client.get("/api/v1/auth/me", headers=bearer(short.token))  # kept for TOKEN_KEPT, by name
+    assert expired.status_code == 401
+    assert expired.json() == {"error": f"token: expired at {(T0 + timedelta(days=1)).isoformat()}"}
+    node.clock.now = T0 + timedelta(days=1) + users.TOKEN_KEPT
+    admin = bearer(users.issue_token(node.store, "admin1", timedelta(days=1), now=node.clock.now))
+    assert node.client.post("/api/v1/auth/prune", headers=admin).json() == {
+        "sessions": 1, "tokens": 1, "login_failures": 0}  # the planner's session and the short token
+    fixture_ids = {parse_token(token).token_id for token in node.tokens.values()}
+    assert fixture_ids <= _token_ids(node.store)  # they ended at T0 + 30 days: kept until T0 + 60 days
+    assert short.token_id not in _token_ids(node.store)
+    assert node.client.get("/api/v1/auth/me", headers=bearer(forever.token)).json()["username"] == "planner1"
+    viewer_token = users.issue_token(node.store, "viewer1", timedelta(days=1), now=node.clock.now)
+    viewer = node.client.post("/api/v1/auth/prune", headers=bearer(viewer_token))
+    assert viewer.status_code == 403 and viewer.json()["error"].endswith("(needs admin)")
+
+
+def test_the_node_prunes_on_its_sweep_schedule(node: Node) -> None:
+    """`keep_tidy` (the loop the node runs) prunes credentials each round; its clock and sleep are the test's."""
+    runtime = node.client.app.state.runtime
+    ended = users.login(node.store, "viewer1", PASSWORD, now=T0)
+    failure_at = T0 + timedelta(minutes=1)
+    users.LOGIN_THROTTLE.failed(node.store, "127.0.0.1", "viewer1", failure_at)
+    later = T0 + users.SESSION_TTL + users.SESSION_KEPT
+    rounds: list[float] = []
+
+    async def one_round(seconds: float) -> None:
+        rounds.append(seconds)
+        if len(rounds) > 1:
+            raise asyncio.CancelledError  # the node stops the loop by cancelling it
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(maintenance.keep_tidy(runtime, clock=lambda: later, sleep=one_round))
+    assert rounds == [runtime.config.sweep_every_s] * 2
+    assert ended.token_id not in _token_ids(node.store)
+    assert set(node.tokens.values()) and all(users.verify(node.store, token, T0) for token in node.tokens.values())
+    with node.store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(LoginFailureRow)).scalar_one() == 0
 
 
 def test_a_token_expires_exactly_at_its_expiry(node: Node) -> None:
@@ -492,3 +564,69 @@ def test_users_and_tokens_on_postgresql(postgres_url: str) -> None:
             users.disable(store, "ada")
     finally:
         store.close()
+
+
+def _two_node_processes(folder: Path, database_url: str) -> list[Service]:
+    """Two processes of one node on one database (as two workers behind a proxy, or before and after a restart)."""
+    processes = []
+    for name in ("a", "b"):
+        port = free_port()
+        config = folder / f"node-{name}.json"
+        config.write_text(json.dumps({"port": port, "data_dir": str(folder / "data"), "database_url": database_url,
+                                      "member_id": "urn:fabnet:member:throttle"}))
+        process = Service(f"node-{name}", f"http://127.0.0.1:{port}", folder,
+                          [*serve_command(), "node", "--config", str(config)])
+        process.start()
+        processes.append(process)
+        process.wait_ready("/.well-known/dspace-version")  # one after the other: the first makes the keys
+    return processes
+
+
+def _failures_count_across_processes(folder: Path, database_url: str) -> None:
+    store = open_node_store(database_url)
+    try:
+        users.add_user(store, "vera", Role.VIEWER, PASSWORD)
+    finally:
+        store.close()
+    first, second = _two_node_processes(folder, database_url)
+    try:
+        wrong = {"username": "vera", "password": "not the password"}
+        allowed = users.LOGIN_THROTTLE.max_failures
+        for attempt in range(allowed):
+            node = first if attempt % 2 == 0 else second  # the failures alternate between the processes
+            answer = httpx.post(f"{node.url}/api/v1/auth/login", json=wrong, timeout=30.0)
+            assert answer.status_code == 401, answer.text
+        for node in (first, second):
+            refused = httpx.post(f"{node.url}/api/v1/auth/login", json={"username": "vera", "password": PASSWORD},
+                                 timeout=30.0)
+            assert refused.status_code == 429, refused.text
+            assert refused.json()["error"].startswith("too many failed logins for 'vera'; try again in ")
+            assert 0 < int(refused.headers["retry-after"]) <= users.LOGIN_THROTTLE.window.total_seconds()
+        other = httpx.post(f"{second.url}/api/v1/auth/login", json={"username": "nobody", "password": PASSWORD},
+                           timeout=30.0)
+        assert other.status_code == 401  # the count is per username: another name is not throttled
+        first.stop()
+        first.start()  # a restarted process still knows the failures
+        first.wait_ready("/.well-known/dspace-version")
+        again = httpx.post(f"{first.url}/api/v1/auth/login", json={"username": "vera", "password": PASSWORD},
+                           timeout=30.0)
+        assert again.status_code == 429
+    finally:
+        for node in (first, second):
+            node.stop()
+
+
+def test_failed_logins_count_across_processes_on_sqlite(tmp_path: Path) -> None:
+    _failures_count_across_processes(tmp_path, f"sqlite:///{tmp_path / 'shared.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_failed_logins_count_across_processes_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    database = "fabnet_throttle_test"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {database}"))
+    admin.dispose()
+    url = make_url(postgres_url).set(database=database).render_as_string(hide_password=False)
+    _failures_count_across_processes(tmp_path, url)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from fabnet.domain.access import MAX_PASSWORD_LENGTH, LoginThrottle, Principal, Role
+from fabnet.domain.access import MAX_PASSWORD_LENGTH, Principal, Role
 from fabnet.service import users
 from fabnet.service.access import SESSION_COOKIE, AccessDenied, clock_of, presented_token, reader, require, store_of
 
@@ -60,30 +60,28 @@ def _error(error: users.UserError) -> JSONResponse:
     return JSONResponse({"error": str(error)}, status_code=error.status)
 
 
-def _throttle(request: Request) -> LoginThrottle:
-    state = request.app.state
-    if not hasattr(state, "login_throttle"):
-        state.login_throttle = LoginThrottle()
-    return state.login_throttle
+def _throttle(request: Request) -> users.StoredLoginThrottle:
+    """The node's throttle (a test may set `app.state.login_throttle`); its counts live in the node's database."""
+    return getattr(request.app.state, "login_throttle", users.LOGIN_THROTTLE)
 
 
 @router.post("/auth/login")
 async def login(body: Login, request: Request) -> Response:
     """A session for a username and password: the token in the body and as the HttpOnly `fabnet_session` cookie."""
     now = clock_of(request)
-    throttle = _throttle(request)
-    key = f"{request.client.host if request.client else '-'}|{body.username}"
-    wait = throttle.wait(key, now)
+    throttle, store = _throttle(request), store_of(request)
+    client = request.client.host if request.client else "-"
+    wait = throttle.wait(store, client, body.username, now)
     if wait is not None:
         seconds = max(1, int(wait.total_seconds()))
         return JSONResponse({"error": f"too many failed logins for {body.username!r}; try again in {seconds} s"},
                             status_code=429, headers={"Retry-After": str(seconds)})
     try:
-        session = users.login(store_of(request), body.username, body.password, now=now)
+        session = users.login(store, body.username, body.password, now=now)
     except users.CredentialsRejected as error:
-        throttle.failed(key, now)
+        throttle.failed(store, client, body.username, now)
         return JSONResponse({"error": str(error)}, status_code=401)
-    throttle.succeeded(key)
+    throttle.succeeded(store, client, body.username)
     expires_at = session.expires_at
     response = JSONResponse({"token": session.token, "role": session.role.value, "username": session.owner,
                              "expires_at": expires_at.isoformat() if expires_at else None})
@@ -142,6 +140,13 @@ async def revoke_token(token_id: str, request: Request, principal: Reader) -> Re
                                                      now=clock_of(request))))
     except users.UserError as error:
         return _error(error)
+
+
+@router.post("/auth/prune")
+async def prune(request: Request, _admin: Admin) -> dict:
+    """Delete ended sessions and tokens and stale failed logins now (the node also does it on its sweep schedule)."""
+    pruned = users.prune(store_of(request), clock_of(request))
+    return {"sessions": pruned.sessions, "tokens": pruned.tokens, "login_failures": pruned.login_failures}
 
 
 @router.get("/users")

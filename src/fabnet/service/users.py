@@ -1,4 +1,5 @@
-"""The node's users and API tokens in its store: add, disable, passwords (argon2id), tokens, login and verification."""
+"""The node's users and API tokens in its store: add, disable, passwords (argon2id), tokens, login and verification,
+the login throttle (failed logins counted in the database) and pruning of ended sessions and tokens."""
 
 import hmac
 import secrets
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fabnet.domain.access import (
@@ -26,7 +27,7 @@ from fabnet.domain.access import (
     parse_token,
 )
 from fabnet.store import Store
-from fabnet.store.access_tables import TokenRow, UserRow
+from fabnet.store.access_tables import LoginFailureRow, TokenRow, UserRow
 
 PASSWORDS = PasswordHasher()
 """argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile); old hashes are upgraded on login."""
@@ -39,6 +40,10 @@ VERIFIED_TTL = timedelta(seconds=30)
 """How long a successful token verification is remembered. Revoking, disabling or changing a user in this
 process forgets every remembered verification at once; a change made by another process (the CLI) is seen
 within this time."""
+SESSION_KEPT = timedelta(days=1)
+"""An expired or revoked login session is deleted this long after it ended; until then it is refused by name."""
+TOKEN_KEPT = timedelta(days=30)
+"""An expired or revoked API token is deleted this long after it ended (it stays listed, and refused by name)."""
 
 
 class UserError(ValueError):
@@ -289,6 +294,7 @@ def _password_matches(stored: str | None, password: str) -> bool:
 
 TOKENS = TokenRow.__table__
 USERS = UserRow.__table__
+FAILURES = LoginFailureRow.__table__
 
 
 @dataclass(frozen=True)
@@ -408,3 +414,64 @@ def tokens(store: Store, owner: str | None = None) -> list[TokenInfo]:
         if owner is not None:
             query = query.where(TokenRow.owner == owner)
         return [_token_info(row) for row in uow.session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What `prune` deleted."""
+
+    sessions: int
+    tokens: int
+    login_failures: int
+
+
+def prune(store: Store, now: datetime | None = None, *, throttle: "StoredLoginThrottle | None" = None) -> Pruned:
+    """Delete sessions that ended more than SESSION_KEPT ago, API tokens that ended more than TOKEN_KEPT ago and
+    failed logins older than the throttle's window. Live sessions and tokens are never touched."""
+    moment = now or now_utc()
+    window = (throttle or LOGIN_THROTTLE).window
+
+    def ended_before(cutoff: datetime) -> object:
+        return or_(TOKENS.c.expires_at <= cutoff, TOKENS.c.revoked_at <= cutoff)
+
+    with store.engine.begin() as connection:
+        sessions = connection.execute(delete(TOKENS).where(
+            TOKENS.c.kind == TokenKind.SESSION.value, ended_before(moment - SESSION_KEPT))).rowcount
+        api = connection.execute(delete(TOKENS).where(
+            TOKENS.c.kind != TokenKind.SESSION.value, ended_before(moment - TOKEN_KEPT))).rowcount
+        failures = connection.execute(delete(FAILURES).where(FAILURES.c.failed_at <= moment - window)).rowcount
+    return Pruned(sessions or 0, api or 0, failures or 0)
+
+
+@dataclass(frozen=True)
+class StoredLoginThrottle:
+    """Counts failed logins per client and username in the node's database, so that all processes of a node (and a
+    restart) share the count; after `max_failures` within `window` further tries are refused until the oldest of
+    them has left the window."""
+
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+
+    def wait(self, store: Store, client: str, username: str, now: datetime) -> timedelta | None:
+        """How long the next try must wait, or None if it may try now."""
+        query = (select(FAILURES.c.failed_at)
+                 .where(FAILURES.c.username == username, FAILURES.c.client == client[:255],
+                        FAILURES.c.failed_at > now - self.window)
+                 .order_by(FAILURES.c.failed_at.desc()).limit(self.max_failures))
+        with store.engine.connect() as connection:
+            recent = [utc(moment) for moment in connection.execute(query).scalars()]
+        if len(recent) < self.max_failures:
+            return None
+        return recent[-1] + self.window - now  # when the oldest of the last max_failures leaves the window
+
+    def failed(self, store: Store, client: str, username: str, now: datetime) -> None:
+        with store.engine.begin() as connection:
+            connection.execute(FAILURES.insert().values(client=client[:255], username=username, failed_at=now))
+
+    def succeeded(self, store: Store, client: str, username: str) -> None:
+        with store.engine.begin() as connection:
+            connection.execute(delete(FAILURES).where(FAILURES.c.username == username,
+                                                      FAILURES.c.client == client[:255]))
+
+
+LOGIN_THROTTLE = StoredLoginThrottle()

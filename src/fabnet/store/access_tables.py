@@ -1,8 +1,9 @@
-"""Users and API tokens of a node (only a SHA-256 of each token secret is kept); see migration 0004_access."""
+"""Users, API tokens (only a SHA-256 of each secret is kept) and failed logins of a node; migrations 0004_access and
+0006_login_throttle."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fabnet.store.tables import Base
@@ -34,3 +35,15 @@ class TokenRow(Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class LoginFailureRow(Base):
+    """One failed login, kept for the throttle's window; in the database so that every process of a node counts it."""
+
+    __tablename__ = "access_login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(255))
+    """The client's address as the node saw it ("-" when unknown)."""
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), index=True)
+    failed_at: Mapped[datetime] = mapped_column(index=True)
