@@ -75,6 +75,24 @@ def test_node_paths_in_a_file_are_relative_to_it_and_mqtt_comes_from_the_environ
     assert loaded.credential_file == tmp_path / "conf" / "membership.json"
     assert loaded.mqtt is not None and (loaded.mqtt.host, loaded.mqtt.port) == ("broker.plant", 1884)
     assert loaded.hub_url == "https://hub.example.nl"
+    assert loaded.mqtt_security.tls is False and loaded.mqtt_security.username is None
+
+
+def test_mqtt_tls_and_credentials_come_from_file_and_environment(tmp_path: Path) -> None:
+    """TLS files in the file are relative to it; the password (from the environment) never shows in the config."""
+    config_file = tmp_path / "conf" / "node.toml"
+    config_file.parent.mkdir()
+    (tmp_path / "conf" / "ca.pem").write_text("not read until a connection is made")
+    config_file.write_text('mqtt_url = "mqtts://broker.plant"\nmqtt_ca_file = "ca.pem"\nmqtt_username = "cell-7"\n')
+    loaded = load_config(config_file, environ={"FABNET_MQTT_PASSWORD": "s3cret-broker-pass"})
+    assert loaded.mqtt is not None and (loaded.mqtt.host, loaded.mqtt.port, loaded.mqtt.tls) == (
+        "broker.plant", 8883, True)
+    security = loaded.mqtt_security
+    assert security.tls and security.ca_file == tmp_path / "conf" / "ca.pem"
+    assert (security.username, security.password) == ("cell-7", "s3cret-broker-pass")
+    assert "s3cret-broker-pass" not in repr(loaded) and "s3cret-broker-pass" not in repr(security)
+    with pytest.raises(ValueError, match=r"^mqtt_ca_file: .*ca\.pem: "):
+        security.ssl_context()  # a file that is not PEM: one line naming the setting
 
 
 @pytest.mark.parametrize(("file_text", "environ", "flags", "message"), [
@@ -83,7 +101,13 @@ def test_node_paths_in_a_file_are_relative_to_it_and_mqtt_comes_from_the_environ
     ('port = "eighty"\n', {}, {}, "{file}: port: Input should be a valid integer"),
     ("", {"FABNET_PORT": "eighty"}, {}, "FABNET_PORT: port: Input should be a valid integer"),
     ("", {"FABNET_TRUST_REFRESH_S": "-1"}, {}, "FABNET_TRUST_REFRESH_S: trust_refresh_s: Input should be greater"),
-    ("", {"FABNET_MQTT_URL": "mqtts://broker:8883"}, {}, "FABNET_MQTT_URL: mqtt_url: expected mqtt://host:port"),
+    ("", {"FABNET_MQTT_URL": "ws://broker:8883"}, {}, "FABNET_MQTT_URL: mqtt_url: expected mqtt://host:port or "
+                                                      "mqtts://host:port, got scheme 'ws'"),
+    ('mqtt_url = "mqtt://broker"\nmqtt_ca_file = "node.toml"\n', {}, {},
+     "{file}: mqtt_ca_file: TLS files need an mqtts:// mqtt_url"),
+    ("", {"FABNET_MQTT_URL": "mqtts://broker", "FABNET_MQTT_CA_FILE": "/no/such/ca.pem"}, {},
+     "FABNET_MQTT_CA_FILE: mqtt_ca_file: Path does not point to a file"),
+    ("", {"FABNET_MQTT_PASSWORD": "secret"}, {}, "FABNET_MQTT_PASSWORD: mqtt_password: a password needs mqtt_username"),
     ("", {"FABNET_MQTT_URL": "mqtt://user:secret@broker"}, {}, "FABNET_MQTT_URL: mqtt_url: credentials"),
     ("", {}, {"port": 70000}, "--port: port: Input should be less than or equal to 65535"),
 ])

@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -26,14 +27,60 @@ from fabnet.twin.signals import Fault, SignalSimulator, parse_fault
 
 if TYPE_CHECKING:
     from fabnet.standards.mqtt import ReceivedSample
+    from fabnet.standards.mqtt_session import BrokerSecurity
 
 app = group("telemetry", "Machine-signal simulator over OPC UA and MQTT.")
 
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", help="read the mqtt_* settings (URL, username, password, TLS files) from this node config file")]
+UsernameOption = Annotated[str | None, typer.Option(
+    "--mqtt-username", help="MQTT username; the password comes from FABNET_MQTT_PASSWORD or the --config file")]
+CaOption = Annotated[Path | None, typer.Option(
+    "--mqtt-ca-file", help="PEM file of the CA that signed an mqtts:// broker's certificate (default: the system's)")]
+CertOption = Annotated[Path | None, typer.Option("--mqtt-cert-file", help="PEM client certificate for mqtts://")]
+KeyOption = Annotated[Path | None, typer.Option("--mqtt-key-file", help="PEM key of the client certificate")]
+
+
+@dataclass(frozen=True)
+class Broker:
+    """Where a telemetry command connects and how it signs in."""
+
+    host: str
+    port: int
+    security: BrokerSecurity
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def broker_settings(config: Path | None, mqtt: str | None, username: str | None, ca_file: Path | None,
+                    cert_file: Path | None, key_file: Path | None, *, default: str | None = None) -> Broker | None:
+    """The broker from flags over FABNET_MQTT_* over the --config file (None when no URL is set anywhere and there
+    is no `default`); a one-line error naming the flag, variable or file otherwise."""
+    from fabnet.service.node_config import ConfigError, load_mqtt_settings
+
+    if mqtt is not None:
+        parse_address(mqtt)  # the flag's own one-line error
+    try:
+        settings = load_mqtt_settings(config, mqtt_url=mqtt, mqtt_username=username, mqtt_ca_file=ca_file,
+                                      mqtt_cert_file=cert_file, mqtt_key_file=key_file)
+        if settings.mqtt_url is None and default is not None:
+            settings = settings.model_copy(update={"mqtt_url": default})
+    except ConfigError as error:
+        fail(str(error))
+    address = settings.mqtt
+    if address is None:
+        return None
+    return Broker(address.host, address.port, settings.mqtt_security)
+
 
 def parse_address(text: str, option: str = "--mqtt") -> tuple[str, int]:
-    """`host:port` or `mqtt://host:port` (port defaults to 1883); a one-line error naming the option otherwise."""
-    text = text.removeprefix("mqtt://").rstrip("/")
-    host, _, port_text = text.rpartition(":") if ":" in text else (text, "", "1883")
+    """`host:port`, `mqtt://host:port` (port defaults to 1883) or `mqtts://host:port` (8883); a one-line error
+    naming the option otherwise."""
+    default_port = "8883" if text.startswith("mqtts://") else "1883"
+    text = text.removeprefix("mqtts://").removeprefix("mqtt://").rstrip("/")
+    host, _, port_text = text.rpartition(":") if ":" in text else (text, "", default_port)
     try:
         port = int(port_text)
     except ValueError:
@@ -50,8 +97,8 @@ def _write_json(path: Path, data: object) -> None:
 @app.command("simulate")
 def simulate(
     scenario: Annotated[str, typer.Option(help="reference scenario whose machines to simulate")] = "brainport",
-    mqtt: Annotated[str | None, typer.Option(help="MQTT broker host:port to publish to",
-                                             envvar="FABNET_MQTT_URL")] = None,
+    mqtt: Annotated[str | None, typer.Option(help="MQTT broker to publish to: host:port, mqtt://host:port or "
+                                                  "mqtts://host:port (TLS); default FABNET_MQTT_URL")] = None,
     opcua: Annotated[int | None, typer.Option(min=1, max=65535,
                                               help="serve an OPC UA server on 127.0.0.1:PORT too")] = None,
     fault: Annotated[list[str] | None, typer.Option(help="machine:kind:start[:magnitude]; kind = shift, drift, "
@@ -63,6 +110,11 @@ def simulate(
     batch: Annotated[int, typer.Option(min=1, help="samples per MQTT message (a JSON array per topic); 1 = one "
                                                    "sample per message")] = 1,
     json_out: Annotated[Path | None, typer.Option("--json", help="write a run summary as JSON")] = None,
+    config: ConfigOption = None,
+    mqtt_username: UsernameOption = None,
+    mqtt_ca_file: CaOption = None,
+    mqtt_cert_file: CertOption = None,
+    mqtt_key_file: KeyOption = None,
 ) -> None:
     """Stream seeded machine signals and part measurements, with injected faults, over MQTT and/or OPC UA."""
     from fabnet.scenarios.loader import load_scenario
@@ -81,11 +133,11 @@ def simulate(
             faults.append(parse_fault(spec, [m.id for m in machines]))
         except ValueError as error:
             fail(f"--fault: {error}")
-    if mqtt is None and opcua is None:
+    broker = broker_settings(config, mqtt, mqtt_username, mqtt_ca_file, mqtt_cert_file, mqtt_key_file)
+    if broker is None and opcua is None:
         fail("--mqtt or --opcua: name at least one place to send the signals")
-    address = parse_address(mqtt) if mqtt else None
     simulator = SignalSimulator.for_machines(machines, faults, seed=seed, origin=network.origin)
-    summary = asyncio.run(_stream(simulator, len(machines), parts, rate, address, opcua, batch))
+    summary = asyncio.run(_stream(simulator, len(machines), parts, rate, broker, opcua, batch))
     console.print(f"sent {summary['parts']} parts, {summary['samples']} samples "
                   f"({summary['mqtt_messages']} MQTT messages) in {summary['seconds']:.1f} s")
     if json_out:
@@ -93,16 +145,16 @@ def simulate(
 
 
 async def _stream(simulator: SignalSimulator, machines: int, parts: int, rate: float,
-                  address: tuple[str, int] | None, opcua_port: int | None, batch: int) -> dict[str, object]:
+                  broker: Broker | None, opcua_port: int | None, batch: int) -> dict[str, object]:
     from fabnet.standards.mqtt import BrokerUnavailable, MqttPublisher
     from fabnet.standards.opcua import OpcUaTelemetryServer, ServerUnavailable
 
     publisher = None
-    if address is not None:
-        publisher = MqttPublisher(*address)
+    if broker is not None:
         try:
+            publisher = MqttPublisher(broker.host, broker.port, security=broker.security)
             publisher.connect()
-        except BrokerUnavailable as error:
+        except (BrokerUnavailable, ValueError) as error:
             fail(str(error))
     server = None
     if opcua_port is not None:
@@ -137,7 +189,7 @@ async def _stream(simulator: SignalSimulator, machines: int, parts: int, rate: f
                     else:
                         await asyncio.sleep(0)
         if publisher is not None and not publisher.flush(30.0):
-            err_console.print(f"warning: not every MQTT message was acknowledged by {address[0]}:{address[1]}")
+            err_console.print(f"warning: not every MQTT message was acknowledged by {broker.address}")
     finally:
         if publisher is not None:
             publisher.close()
@@ -149,8 +201,9 @@ async def _stream(simulator: SignalSimulator, machines: int, parts: int, rate: f
 
 @quality_app.command("monitor")
 def monitor(
-    mqtt: Annotated[str, typer.Option(help="MQTT broker host:port to subscribe to",
-                                      envvar="FABNET_MQTT_URL")] = "127.0.0.1:1883",
+    mqtt: Annotated[str | None, typer.Option(help="MQTT broker to subscribe to: host:port, mqtt://host:port or "
+                                                  "mqtts://host:port (TLS); default FABNET_MQTT_URL, else "
+                                                  "127.0.0.1:1883")] = None,
     opcua: Annotated[str | None, typer.Option(help="subscribe to this OPC UA server (opc.tcp://host:port/fabnet/) "
                                                    "instead of MQTT")] = None,
     topic: Annotated[str, typer.Option(help="topic filter")] = "fabnet/#",
@@ -162,11 +215,20 @@ def monitor(
     duration: Annotated[float | None, typer.Option(min=0, help="stop after this many seconds")] = None,
     max_samples: Annotated[int | None, typer.Option(min=1, help="stop after this many samples")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="write alarms and counts as JSON")] = None,
+    config: ConfigOption = None,
+    mqtt_username: UsernameOption = None,
+    mqtt_ca_file: CaOption = None,
+    mqtt_cert_file: CertOption = None,
+    mqtt_key_file: KeyOption = None,
 ) -> None:
     """Watch live telemetry from MQTT: SPC rules, EWMA and CUSUM per stream; alarms with hold/flag/rework."""
     from fabnet.quality.monitor import MonitorConfig, MonitorState, StreamMonitor
+    from fabnet.service.node_config import DEFAULT_MQTT_URL
 
-    host, port = parse_address(mqtt)
+    broker = None
+    if opcua is None:
+        broker = broker_settings(config, mqtt, mqtt_username, mqtt_ca_file, mqtt_cert_file, mqtt_key_file,
+                                 default=DEFAULT_MQTT_URL)
     if state is not None and state.exists():
         try:
             stream_monitor = StreamMonitor.restore(MonitorState.model_validate_json(state.read_text("utf-8")))
@@ -201,7 +263,8 @@ def monitor(
     if opcua is not None:
         reconnects = _watch_opcua(opcua, on_samples, done, duration)
     else:
-        reconnects = _watch_mqtt(host, port, client_id, topic, on_samples, done, duration)
+        assert broker is not None
+        reconnects = _watch_mqtt(broker, client_id, topic, on_samples, done, duration)
     with lock:
         snapshot = stream_monitor.snapshot()
     if state is not None:
@@ -213,17 +276,18 @@ def monitor(
                                "reconnects": reconnects})
 
 
-def _watch_mqtt(host: str, port: int, client_id: str, topic: str,
+def _watch_mqtt(broker: Broker, client_id: str, topic: str,
                 on_samples: Callable[[Sequence[ReceivedSample]], None], done: threading.Event,
                 duration: float | None) -> int:
     """Ingest until done or duration; returns the number of reconnects."""
     from fabnet.standards.mqtt import BrokerUnavailable, MqttIngestor
 
-    ingestor = MqttIngestor(host, port, client_id, on_samples, topic=topic)
+    ingestor = MqttIngestor(broker.host, broker.port, client_id, on_samples, topic=topic, security=broker.security)
     try:
         ingestor.start()
-    except BrokerUnavailable as error:
+    except (BrokerUnavailable, ValueError) as error:
         fail(str(error))
+    host, port = broker.host, broker.port
     console.print(f"monitoring {topic} on {host}:{port} as {client_id!r} (Ctrl-C to stop)")
     started = time.perf_counter()
     was_connected = True

@@ -9,7 +9,10 @@ The ingestor is an MQTT 5 client on the lean connection of `mqtt_session` (paho 
 for 20,000 one-sample messages a second on one core). It uses a fixed client id, `clean_start=False` and a
 session that never expires, so the broker queues QoS-1 messages while it is away, and reconnects with
 exponential back-off (between `min_backoff` and `max_backoff` seconds). Payloads are decoded by msgspec
-against `SamplePayload`."""
+against `SamplePayload`.
+
+Publisher and ingestor take a `BrokerSecurity` (TLS, client certificate, username and password); a refusal for
+credentials or an untrusted certificate is one line naming the broker and the reason."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -29,11 +33,20 @@ import msgspec
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from fabnet.standards.mqtt_session import BrokerUnavailable, SessionOptions, Subscription
+from fabnet.standards.mqtt_session import (
+    PLAIN,
+    BrokerRefused,
+    BrokerSecurity,
+    BrokerUnavailable,
+    SessionOptions,
+    Subscription,
+    connect_failure,
+    refusal,
+)
 from fabnet.twin.signals import Sample
 
-__all__ = ["BrokerUnavailable", "MqttIngestor", "MqttPublisher", "ReceivedSample", "decode", "parse_topic",
-           "topic_for"]
+__all__ = ["BrokerRefused", "BrokerSecurity", "BrokerUnavailable", "MqttIngestor", "MqttPublisher", "ReceivedSample",
+           "decode", "parse_topic", "topic_for"]
 
 TOPIC_ROOT = "fabnet"
 
@@ -119,6 +132,20 @@ def _host(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
+SOCKET_FAILURE = "failed to receive on socket: "
+_SSL_REASON = re.compile(r"\[SSL: ([A-Z0-9_]+)\]")
+_SSL_SOURCE = re.compile(r"\s*\(_ssl\.c:\d+\)")
+
+
+def _tls_reason(text: str) -> str | None:
+    """The reason of an OpenSSL error as paho logs it ("[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] ..."), in words;
+    None for an error that is not from TLS."""
+    found = _SSL_REASON.search(text)
+    if found:
+        return found.group(1).lower().replace("_", " ")
+    return _SSL_SOURCE.sub("", text).lower() if _SSL_SOURCE.search(text) else None
+
+
 def check_reachable(host: str, port: int, timeout: float = 3.0) -> None:
     """BrokerUnavailable naming host and port when nothing accepts connections there."""
     try:
@@ -129,12 +156,24 @@ def check_reachable(host: str, port: int, timeout: float = 3.0) -> None:
                                 f"{error.strerror or error}") from None
 
 
+def _paho_client(client_id: str, clean_session: bool, security: BrokerSecurity) -> mqtt.Client:
+    """A paho client (MQTT 3.1.1) set up with `security`; ValueError naming the setting whose file is unusable."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean_session)
+    context = security.ssl_context()
+    if context is not None:
+        client.tls_set_context(context)
+    if security.username is not None:
+        client.username_pw_set(security.username, security.password)
+    return client
+
+
 class MqttPublisher:
     """Publishes samples with QoS 1; unacknowledged messages are resent after a reconnect."""
 
-    def __init__(self, host: str, port: int, *, client_id: str = "", qos: int = 1, keepalive: int = 30) -> None:
+    def __init__(self, host: str, port: int, *, client_id: str = "", qos: int = 1, keepalive: int = 30,
+                 security: BrokerSecurity = PLAIN) -> None:
         self.host, self.port, self.qos = host, port, qos
-        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=not client_id)
+        self._client = _paho_client(client_id, not client_id, security)
         self._client.max_inflight_messages_set(200)
         self._client.max_queued_messages_set(0)  # unlimited: nothing is dropped while the broker is away
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
@@ -157,19 +196,46 @@ class MqttPublisher:
             self._acked.notify_all()
 
     def connect(self, timeout: float = 5.0) -> None:
+        """Connect (the TLS handshake included); BrokerRefused for credentials or a certificate either side refused."""
         check_reachable(self.host, self.port, timeout)
-        connected = threading.Event()
-        self._client.on_connect = lambda client, userdata, flags, reason, properties: connected.set()
+        address = _host(self.host, self.port)
+        answered = threading.Event()
+        refused: list[str] = []
+        lost: list[str] = []
+
+        def on_connect(client: mqtt.Client, userdata: object, flags: object, reason: object,
+                       properties: object) -> None:
+            if getattr(reason, "is_failure", False):
+                refused.append(str(reason))
+                client.disconnect()  # no reconnecting with credentials the broker refused
+            answered.set()
+
+        def on_log(client: mqtt.Client, userdata: object, level: int, text: str) -> None:
+            if text.startswith(SOCKET_FAILURE):  # paho reports why a link broke only in its log
+                lost.append(text.removeprefix(SOCKET_FAILURE))
+
+        def on_disconnect(client: mqtt.Client, userdata: object, flags: object, reason: object,
+                          properties: object) -> None:
+            answered.set()
+
+        self._client.on_connect, self._client.on_log, self._client.on_disconnect = on_connect, on_log, on_disconnect
         try:
             self._client.connect(self.host, self.port, keepalive=self._keepalive)
         except OSError as error:
-            raise BrokerUnavailable(f"MQTT broker {_host(self.host, self.port)} refused the connection: "
-                                    f"{error.strerror or error}") from None
+            raise connect_failure(address, error) from None
         self._client.loop_start()
-        if not connected.wait(timeout):
+        answered.wait(timeout)
+        self._client.on_log = self._client.on_disconnect = None  # logging costs CPU per message from here on
+        if refused:
             self._client.loop_stop()
-            raise BrokerUnavailable(f"MQTT broker {_host(self.host, self.port)} did not accept the connection "
-                                    f"within {timeout:g} s")
+            raise refusal(address, refused[0], for_good=True)
+        if not self._client.is_connected():
+            self._client.loop_stop()
+            tls_alert = next((_tls_reason(text) for text in lost if _tls_reason(text)), None)
+            if tls_alert is not None:
+                raise BrokerRefused(f"MQTT broker {address}: TLS handshake failed: {tls_alert}")
+            why = f": {lost[-1]}" if lost else f" within {timeout:g} s"
+            raise BrokerUnavailable(f"MQTT broker {address} did not accept the connection{why}")
 
     def publish(self, samples: Iterable[Sample], *, batch: bool = False) -> int:
         """Publish samples, one message each, or one message per topic when `batch`; returns messages sent."""
@@ -230,10 +296,12 @@ class MqttIngestor:
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,
         keepalive: int = 10,
+        security: BrokerSecurity = PLAIN,
     ) -> None:
         if not client_id:
             raise ValueError("client_id: a persistent session needs a fixed client id")
         self.host, self.port, self.topic = host, port, topic
+        self.security = security
         self.on_samples = on_samples
         self.connected = threading.Event()
         self.messages = 0
@@ -242,7 +310,7 @@ class MqttIngestor:
         self._client_id = client_id
         self._topics: dict[str, tuple[str, str, str]] = {}
         self._subscription = Subscription(
-            SessionOptions(host, port, client_id, keepalive=keepalive), topic, self._on_messages,
+            SessionOptions(host, port, client_id, keepalive=keepalive, security=security), topic, self._on_messages,
             min_backoff=min_backoff, max_backoff=max_backoff, on_state=self._on_state,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -292,8 +360,14 @@ class MqttIngestor:
         self._thread.start()
 
         async def begin() -> None:
-            self._task = asyncio.get_running_loop().create_task(self._subscription.run())
-            await asyncio.wait_for(self._subscription.subscribed.wait(), timeout)
+            task = self._task = asyncio.get_running_loop().create_task(self._subscription.run())
+            subscribed = asyncio.ensure_future(self._subscription.subscribed.wait())
+            done, _ = await asyncio.wait({task, subscribed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if subscribed not in done:
+                subscribed.cancel()
+                if task in done and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]  # e.g. BrokerRefused: retrying cannot help
+                raise TimeoutError
 
         try:
             asyncio.run_coroutine_threadsafe(begin(), loop).result(timeout + 1)
@@ -304,6 +378,9 @@ class MqttIngestor:
             self._shutdown()
             raise BrokerUnavailable(str(failure) if failure else f"MQTT broker {_host(self.host, self.port)} did "
                                     f"not accept the connection and subscription within {timeout:g} s") from None
+        except BaseException:  # BrokerRefused (credentials, TLS): retrying cannot help, so no waiting for it
+            self._shutdown()
+            raise
 
     def drop_connection(self) -> None:
         """Cut the network connection without a DISCONNECT (as a failing network would); it reconnects."""
@@ -314,7 +391,7 @@ class MqttIngestor:
         """Disconnect; the broker keeps the session (and queues for it) unless `forget_session`."""
         self._shutdown()
         if forget_session:
-            discard_session(self.host, self.port, self._client_id)
+            discard_session(self.host, self.port, self._client_id, self.security)
 
     def _shutdown(self) -> None:
         loop, task = self._loop, self._task
@@ -337,9 +414,9 @@ class MqttIngestor:
         self.connected.clear()
 
 
-def discard_session(host: str, port: int, client_id: str) -> None:
+def discard_session(host: str, port: int, client_id: str, security: BrokerSecurity = PLAIN) -> None:
     """Connect once with a clean session under the same id, which makes the broker drop the stored one."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+    client = _paho_client(client_id, True, security)
     connected = threading.Event()
     client.on_connect = lambda c, userdata, flags, reason, properties: connected.set()
     try:

@@ -8,16 +8,19 @@ every socket read is parsed in one pass, its samples are handed on as one batch,
 out in one write — after the batch was processed, so a crash means redelivery, never loss (QoS 1, at least once).
 
 `BrokerConnection` is one network connection (CONNECT/CONNACK, keep-alive, packets in bulk); `Subscription`
-keeps a persistent session subscribed across reconnects with exponential back-off.
+keeps a persistent session subscribed across reconnects with exponential back-off. `BrokerSecurity` says how to
+sign in: TLS (server certificate and name checked, optionally a client certificate) and a username and password.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import mqtt5
 
@@ -28,6 +31,80 @@ READ_SIZE = 1 << 18
 
 class BrokerUnavailable(ConnectionError):
     """The MQTT broker cannot be reached or refused us; the message names host and port."""
+
+
+class BrokerRefused(BrokerUnavailable):
+    """The broker (or its certificate) said no in a way retrying cannot change: credentials, authorisation, TLS."""
+
+
+@dataclass(frozen=True)
+class BrokerSecurity:
+    """How to connect and sign in: TLS when `tls` (the broker's certificate checked against `ca_file`, or the
+    system's trust store, and its name against the host connected to), a client certificate when `cert_file`,
+    and a username and password when given. The default is plain MQTT without credentials."""
+
+    tls: bool = False
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The client's TLS context (None without TLS); ValueError naming the setting whose file is unusable."""
+        if not self.tls:
+            return None
+        try:
+            context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+        except (OSError, ssl.SSLError) as error:
+            raise ValueError(f"mqtt_ca_file: {self.ca_file}: {_reason(error)}") from None
+        if self.cert_file is not None:
+            try:
+                context.load_cert_chain(str(self.cert_file), str(self.key_file) if self.key_file else None)
+            except (OSError, ssl.SSLError) as error:
+                raise ValueError(f"mqtt_cert_file: {self.cert_file}: {_reason(error)}") from None
+        return context  # create_default_context: CERT_REQUIRED and check_hostname, never switched off here
+
+
+PLAIN = BrokerSecurity()
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {error.verify_message}"
+    if isinstance(error, ssl.SSLError):
+        return error.reason.lower().replace("_", " ") if error.reason else str(error)
+    return getattr(error, "strerror", None) or str(error) or error.__class__.__name__
+
+
+def connect_failure(address: str, error: BaseException) -> BrokerUnavailable:
+    """The one-line error for a failed connection to the broker at `address` (shared by every fabnet client)."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return BrokerRefused(f"MQTT broker {address}: TLS handshake failed: the broker's certificate is not "
+                             f"trusted ({error.verify_message})")
+    if isinstance(error, ssl.SSLError):
+        return BrokerRefused(f"MQTT broker {address}: TLS handshake failed: {_reason(error)}")
+    return BrokerUnavailable(f"MQTT broker {address} is not reachable: {_reason(error)}")
+
+
+REFUSALS_FOR_GOOD = frozenset(int(code) for code in (
+    mqtt5.ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD, mqtt5.ConnAckReasonCode.NOT_AUTHORIZED,
+    mqtt5.ConnAckReasonCode.BANNED, mqtt5.ConnAckReasonCode.BAD_AUTHENTICATION_METHOD,
+    mqtt5.ConnAckReasonCode.CLIENT_ID_NOT_VALID))
+"""CONNACK reason codes that retrying with the same settings cannot change."""
+
+
+CREDENTIAL_REFUSALS = ("not authorized", "bad user name or password")
+"""How brokers word a refused login (Mosquitto answers "not authorized" to a wrong password)."""
+
+
+def refusal(address: str, reason: object, *, for_good: bool) -> BrokerUnavailable:
+    """The one-line error for a CONNACK that refused us, naming the broker and the reason in words (an MQTT 5
+    reason code or paho's MQTT 3.1.1 one)."""
+    words = (getattr(reason, "name", None) or str(reason)).lower().replace("_", " ")
+    hint = " (check the username and password)" if words in CREDENTIAL_REFUSALS else ""
+    text = f"MQTT broker {address} refused the connection: {words}{hint}"
+    return BrokerRefused(text) if for_good else BrokerUnavailable(text)
 
 
 @dataclass(frozen=True)
@@ -45,6 +122,7 @@ class SessionOptions:
     """QoS-1 messages the broker may send before we acknowledge. Said explicitly: without it Mosquitto keeps
     only 20 in flight (`max_inflight_messages`), every read then carries at most 20 messages, and a consumer that
     falls more than 1000 behind (`max_queued_messages`) loses messages."""
+    security: BrokerSecurity = PLAIN
 
     @property
     def address(self) -> str:
@@ -66,15 +144,20 @@ class BrokerConnection:
     @classmethod
     async def open(cls, options: SessionOptions) -> BrokerConnection:
         """Connect and complete the CONNECT handshake; BrokerUnavailable naming the broker otherwise."""
+        security = options.security
+        context = security.ssl_context()
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(options.host, options.port),
-                                                    options.connect_timeout)
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(options.host, options.port, ssl=context,
+                                        server_hostname=options.host if context else None),
+                options.connect_timeout)
         except (OSError, TimeoutError) as error:
-            reason = getattr(error, "strerror", None) or error.__class__.__name__
-            raise BrokerUnavailable(f"MQTT broker {options.address} is not reachable: {reason}") from None
+            raise connect_failure(options.address, error) from None
+        password = security.password.encode() if security.password is not None else None
         connect = mqtt5.ConnectPacket(options.client_id, clean_start=options.clean_start,
                                       keep_alive=options.keepalive, session_expiry_interval=options.session_expiry,
-                                      receive_max=options.receive_maximum)
+                                      receive_max=options.receive_maximum, username=security.username,
+                                      password=password)
         writer.write(connect.write())
         buffer = bytearray()
         try:
@@ -87,6 +170,9 @@ class BrokerConnection:
                     with contextlib.suppress(IndexError):  # IndexError: the packet is not complete yet
                         packet, size = mqtt5.read(memoryview(buffer))
                         break
+        except ssl.SSLError as error:  # with TLS 1.3 the broker refuses our certificate (or none) only here
+            writer.close()
+            raise connect_failure(options.address, error) from None
         except (OSError, TimeoutError, ValueError) as error:
             writer.close()
             raise BrokerUnavailable(f"MQTT broker {options.address} did not accept the connection: "
@@ -94,7 +180,8 @@ class BrokerConnection:
         if not isinstance(packet, mqtt5.ConnAckPacket) or packet.reason_code != mqtt5.ConnAckReasonCode.SUCCESS:
             writer.close()
             reason = getattr(packet, "reason_code", packet)
-            raise BrokerUnavailable(f"MQTT broker {options.address} refused the connection: {reason!r}")
+            for_good = isinstance(packet, mqtt5.ConnAckPacket) and int(reason) in REFUSALS_FOR_GOOD
+            raise refusal(options.address, reason, for_good=for_good)
         connection = cls(reader, writer, packet, options.keepalive)
         connection._buffer = buffer[size:]
         return connection
@@ -187,13 +274,19 @@ class Subscription:
         self._stopping = False
 
     async def run(self) -> None:
-        """Connect, subscribe and ingest until `stop`; reconnect with back-off whenever the link is lost."""
+        """Connect, subscribe and ingest until `stop`; reconnect with back-off whenever the link is lost.
+
+        A refusal that retrying cannot change (BrokerRefused: credentials, TLS) before the first connection is
+        raised at once; after one, the broker's configuration may be in the middle of a change, so it is retried.
+        """
         delay = self.min_backoff
         while not self._stopping:
             try:
                 connection = await BrokerConnection.open(self.options)
             except BrokerUnavailable as error:
                 self.failure = error
+                if isinstance(error, BrokerRefused) and not self.connects:
+                    raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
                 continue
