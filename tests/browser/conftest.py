@@ -1,5 +1,6 @@
-"""Browser fixtures: Debian's chromium driven by Playwright, and a real hub and node (brainport, one company,
-scheduled and forecast) serving the dashboards over real HTTP."""
+"""Browser fixtures: Debian's chromium driven by Playwright, a real hub and node (brainport, one company,
+scheduled and forecast) serving the dashboards over real HTTP, and two nodes of their own hub that negotiated a
+contract and transferred a design over the Dataspace Protocol."""
 
 import os
 import random
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.dashboard_support import PASSWORD, DashboardNode
+from browser.dashboard_support import PASSWORD, ContractPair, DashboardNode, exchange_a_design
 from fabnet.domain.access import Role
 from fabnet.network.catalog import MachineListing, MemberListing
 from fabnet.network.flows import FlowReport
@@ -166,3 +167,16 @@ def hub(testbed: Testbed, node: DashboardNode) -> str:
             "order_id": order.id, "value_eur": Decimal(order.quantity * 40), "quantity": order.quantity,
             "ordered_on": order.release.date()}))
     return testbed.hub.url
+
+
+@pytest.fixture(scope="session")
+def contract_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractPair]:
+    """A supplier and a buyer node under a hub of their own (the shared hub's members and KPIs stay as the hub
+    tests expect): the buyer negotiated the supplier's design over DSP and the transfer completed."""
+    root = tmp_path_factory.mktemp("contracts")
+    bed = Testbed(root / "net")
+    try:
+        bed.start_hub()
+        yield exchange_a_design(bed, root)
+    finally:
+        bed.stop()

@@ -1,10 +1,11 @@
 """The node dashboard in a real browser against a real node: sign-in, the Gantt chart with changeovers and the
-twin's forecast, a control chart, and one order followed from its arrival to its invoice."""
+twin's forecast, a control chart, one order followed from its arrival to its invoice, and the contracts page with
+an agreement and a transfer that two real nodes made over the Dataspace Protocol."""
 
 import re
 from datetime import datetime, timedelta
 
-from browser.dashboard_support import DashboardNode, screenshot, sign_in
+from browser.dashboard_support import DESIGN_ASSET, ContractPair, DashboardNode, screenshot, sign_in
 
 NAV_TIMEOUT = 30_000
 
@@ -165,3 +166,45 @@ def test_a_viewer_sees_everything_but_no_buttons_that_change_it(page: object, no
     page.click("#nav >> text=Gantt")
     page.locator("#gantt svg.gantt").wait_for()
     assert page.get_by_role("button", name="Re-schedule open orders").count() == 0
+
+
+def _contract_rows(page: object) -> tuple[list[str], list[str]]:
+    contracts = page.locator("table#contracts tbody tr").all_inner_texts()
+    transfers = page.locator("table#transfers tbody tr").all_inner_texts()
+    return contracts, transfers
+
+
+def test_the_contracts_page_shows_a_real_agreement_and_transfer(page: object, contract_pair: ContractPair) -> None:
+    """Two nodes negotiated a design over DSP and moved it: both dashboards show the agreement (peer, asset,
+    FINALIZED) and the transfer (COMPLETED, its size), each from its own side."""
+    pair = contract_pair
+    sides = ((pair.buyer, "consumer", pair.supplier_member, pair.buyer_transfer, "buyer"),
+             (pair.supplier, "provider", pair.buyer_member, pair.supplier_transfer, "supplier"))
+    for node, role, peer, transfer_pid, name in sides:
+        contracts = node.api("GET", "/contracts").json()["items"]
+        assert [(c["agreement_id"], c["role"], c["peer"], c["asset"], c["state"]) for c in contracts] == [
+            (pair.agreement_id, role, peer, DESIGN_ASSET, "FINALIZED")]
+        sign_in(page, node)
+        page.locator("#nav").wait_for(state="visible")
+        page.click("#nav >> text=Contracts")
+        page.locator("table#contracts").wait_for()
+        contract_rows, transfer_rows = _contract_rows(page)
+        assert len(contract_rows) == 1 and len(transfer_rows) == 1, (contract_rows, transfer_rows)
+        contract = page.locator("table#contracts tbody tr").first
+        assert contract.locator("[data-field=agreement]").get_attribute("title") == pair.agreement_id
+        assert contract.locator("[data-field=peer]").inner_text().startswith(peer.rsplit(":", 1)[-1])
+        assert contract.locator("[data-field=peer]").get_attribute("title") == peer
+        assert contract.locator("[data-field=role]").inner_text() == role
+        assert contract.locator("[data-field=asset]").get_attribute("title") == DESIGN_ASSET
+        assert contract.locator("[data-field=state]").inner_text() == "FINALIZED"
+        assert contract.locator("[data-field=policy]").inner_text() == "use"
+        transfer = page.locator("table#transfers tbody tr").first
+        assert transfer.locator("[data-field=transfer]").get_attribute("title") == transfer_pid
+        assert transfer.locator("[data-field=agreement]").get_attribute("title") == pair.agreement_id
+        assert transfer.locator("[data-field=state]").inner_text() == "COMPLETED"
+        assert transfer.locator("[data-field=size]").inner_text() == f"{pair.size / 1024:.1f} KiB"
+        assert transfer.locator("[data-field=size]").get_attribute("title") == f"{pair.size:,} bytes"
+        assert page.locator("main h2", has_text="Contracts (1)").count() == 1
+        screenshot(page, f"14-contracts-{name}")
+        page.click("#logout")
+        page.locator("#username").wait_for()

@@ -1,5 +1,7 @@
 """`GET /data/{providerPid}`: the provider's pull endpoint, serving a started transfer as a sealed stream."""
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
@@ -31,6 +33,8 @@ async def pull(pid: str, request: Request) -> Response:
                 raise ProtocolError(409, "not-started", f"transfer is {row.state}")
             negotiation = work.session.query(NegotiationRow).filter_by(agreement_id=row.agreement_id).one()
             asset = runtime.asset(work.session, negotiation.dataset_id)
+            if asset is not None and row.size is None:  # what was served, for the provider's contracts page
+                row.size = Path(asset.path).stat().st_size if Path(asset.path).is_file() else None
         if asset is None:
             raise ProtocolError(410, "gone", "the asset is no longer offered")
         stream = data_plane.provider_stream(runtime, asset, claims.member.keys, pid)

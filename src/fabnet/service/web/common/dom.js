@@ -78,13 +78,17 @@ export function statusPill(status) {
   return h("span", { class: `pill status-${word.replace(/[^a-z0-9_-]/gi, "")}` }, word.replaceAll("_", " "));
 }
 
-/** A table from column definitions [{label, value: row => node|text, numeric}] and rows. */
-export function table(columns, rows, { caption, empty = "nothing yet" } = {}) {
+/** A table from column definitions [{label, value: row => node|text, numeric, field, title: row => text}] and
+ * rows; `field` names the cell (`data-field`, for tests and styles), `title` gives it a tooltip (e.g. a full id). */
+export function table(columns, rows, { caption, empty = "nothing yet", id } = {}) {
   const head = h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.numeric ? "num" : null }, c.label)));
+  const cell = (c, row) => h("td", { class: c.numeric ? "num" : null, "data-field": c.field ?? null,
+    title: c.title ? c.title(row) : null }, c.value(row));
   const body = rows.length
-    ? rows.map((row) => h("tr", {}, columns.map((c) => h("td", { class: c.numeric ? "num" : null }, c.value(row)))))
+    ? rows.map((row) => h("tr", {}, columns.map((c) => cell(c, row))))
     : [h("tr", {}, h("td", { colspan: columns.length, class: "muted" }, empty))];
-  return h("table", {}, caption ? h("caption", {}, caption) : null, h("thead", {}, head), h("tbody", {}, body));
+  return h("table", { id: id ?? null }, caption ? h("caption", {}, caption) : null, h("thead", {}, head),
+    h("tbody", {}, body));
 }
 
 /** Replace what `target` shows by `children`, leaving out the null/false ones (replaceChildren would print "null"). */
