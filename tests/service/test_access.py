@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from fabnet.cli import app as cli
-from fabnet.domain.access import LoginThrottle, Principal, Role, parse_token
+from fabnet.domain.access import Principal, Role, parse_token
 from fabnet.service import maintenance, users
 from fabnet.service.access import SESSION_COOKIE, install, require
 from fabnet.service.node_app import create_node_app
@@ -327,16 +327,6 @@ def test_the_management_api_admits_remote_callers_only_with_an_admin_token(node:
     assert remote.get("/manage/status", headers=bearer(node.tokens[Role.PLANNER])).status_code == 403
     assert remote.get("/manage/status", headers=bearer(node.tokens[Role.ADMIN])).status_code == 200
     assert node.client.get("/manage/status").status_code == 200  # loopback: unchanged, no token needed
-
-
-def test_login_throttle_forgets_stale_keys_when_full() -> None:
-    throttle = LoginThrottle(max_failures=1, max_keys=3)
-    for key in "abc":
-        throttle.failed(key, T0)
-    assert throttle.wait("a", T0) is not None
-    throttle.failed("d", T0 + throttle.window)
-    assert throttle.wait("d", T0 + throttle.window) is not None
-    assert throttle.wait("a", T0) is None  # dropped: its failure was older than the window
 
 
 @pytest.mark.parametrize(("headers", "error"), [

@@ -4,8 +4,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -106,34 +105,3 @@ def parse_token(text: str) -> TokenParts | None:
 def secret_digest(secret: str) -> str:
     """SHA-256 of a token secret: the secret has 256 random bits, so a fast hash is enough (no KDF needed)."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@dataclass
-class LoginThrottle:
-    """Counts failed logins per key (client and username) and refuses further tries for a while after too many."""
-
-    max_failures: int = 5
-    window: timedelta = timedelta(minutes=15)
-    max_keys: int = 10_000
-    """Bounds the memory a flood of made-up usernames can take: past it, stale keys are dropped."""
-    _failures: dict[str, list[datetime]] = field(default_factory=dict)
-
-    def wait(self, key: str, now: datetime) -> timedelta | None:
-        """How long `key` must wait before the next try, or None if it may try now."""
-        recent = [moment for moment in self._failures.get(key, []) if now - moment < self.window]
-        if recent:
-            self._failures[key] = recent
-        else:
-            self._failures.pop(key, None)
-        if len(recent) < self.max_failures:
-            return None
-        return recent[0] + self.window - now
-
-    def failed(self, key: str, now: datetime) -> None:
-        if len(self._failures) >= self.max_keys:
-            self._failures = {known: moments for known, moments in self._failures.items()
-                              if now - moments[-1] < self.window}
-        self._failures.setdefault(key, []).append(now)
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
