@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from fabnet.network.flows import FlowReport, flow_kpi_inputs
 from fabnet.network.kpi_reports import (
+    MIN_MEMBERS,
     DefectFigures,
     KpiReport,
     NettingFigures,
@@ -17,6 +18,7 @@ from fabnet.network.kpi_reports import (
     add_up,
     hub_kpis,
     select_reports,
+    withhold_small_counts,
 )
 from fabnet.network.kpis import ChangeoverComparison
 
@@ -70,6 +72,51 @@ def test_figures_nobody_reported_are_not_reported_not_zero() -> None:
     assert kpis.coverage.netting.source == "flows"
     document = kpis.model_dump(mode="json")
     assert document["changeover_hours_saved"] is None and document["format"] == "fabnet.hub-kpis/1"
+
+
+def _flow(n: int, customer: str, supplier: str) -> FlowReport:
+    return FlowReport.model_validate({"from": f"urn:fabnet:member:{customer}", "to": f"urn:fabnet:member:{supplier}",
+                                      "order_id": f"P{n}", "value_eur": "100.00", "quantity": 2,
+                                      "ordered_on": "2026-11-03"})
+
+
+def test_figures_of_fewer_than_three_members_are_withheld() -> None:
+    reports = [report(m, changeover=changeover(m, 60, 120),
+                      defects=DefectFigures(parts_held=1, parts_rejected=0, alarms_raised=1) if m == "a" else None)
+               for m in ("a", "b", "c")]
+    two_flows = [_flow(1, "a", "b"), _flow(2, "b", "a")]
+    kpis = hub_kpis(flow_kpi_inputs(two_flows, "2026-11"), add_up(reports))
+    shown = withhold_small_counts(kpis)
+    # three members reported changeovers: the total is shown, but never a company's own row
+    assert shown.changeover_hours_saved == kpis.changeover_hours_saved == 3.0
+    assert shown.changeovers_by_company == () and len(kpis.changeovers_by_company) == 3
+    assert shown.coverage.changeover.source == "reports"
+    # one member's defects, and the netting of two members' flows: withheld, saying how many members there are
+    assert (shown.defects_stopped, shown.parts_held, shown.alarms_raised) == (None, None, None)
+    assert shown.coverage.defects.model_dump() == {"source": "withheld", "members_reporting": 1}
+    assert kpis.coverage.netting.source == "flows" and kpis.money_movement_saved_eur == Decimal("200.00")
+    assert shown.money_movement_saved_eur is None and shown.payments_saved_by_netting is None
+    assert shown.coverage.netting.source == "withheld"
+    assert (shown.orders_handled, shown.active_members) == (2, 2)  # counts of orders and members stay
+    assert shown.coverage.energy.source == "not reported"  # nothing to withhold
+    assert withhold_small_counts(kpis, min_members=1) == kpis
+    with pytest.raises(ValueError, match="min_members"):
+        withhold_small_counts(kpis, min_members=0)
+
+
+@given(st.integers(min_value=0, max_value=5), st.integers(min_value=1, max_value=5))
+def test_a_shown_figure_has_at_least_the_minimum_of_members(reporting: int, minimum: int) -> None:
+    reports = [report(str(n), changeover=changeover(str(n), 10, 20),
+                      netting=NettingFigures(invoices=2, invoiced_eur=Decimal("10.00"), payments_after_netting=1,
+                                             settled_after_netting_eur=Decimal("5.00")))
+               for n in range(reporting)]
+    shown = withhold_small_counts(hub_kpis(flow_kpi_inputs([], "2026-11"), add_up(reports)), minimum)
+    for name in ("changeover", "netting", "orders_completed", "parts_made"):
+        cover = getattr(shown.coverage, name)
+        if cover.source == "reports":
+            assert cover.members_reporting >= minimum
+    assert (shown.changeover_hours_saved is None) == (reporting == 0 or reporting < minimum)
+    assert MIN_MEMBERS == 3
 
 
 def test_a_resent_report_replaces_and_a_month_does_not_add_to_its_weeks() -> None:

@@ -44,8 +44,8 @@ class RunningHub:
         self.keys[member_id] = keys
         return keys
 
-    def token(self, member_id: str, audience: str = HUB_ID) -> str:
-        return issue_token(self.keys[member_id], member_id, audience, datetime.now(UTC))
+    def token(self, member_id: str, audience: str = HUB_ID, at: datetime | None = None) -> str:
+        return issue_token(self.keys[member_id], member_id, audience, at or datetime.now(UTC))
 
     def as_member(self, member_id: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(member_id)}"}
@@ -54,8 +54,10 @@ class RunningHub:
     def as_operator(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
-    def get(self, path: str, **params: object) -> httpx.Response:
-        return httpx.get(self.url + path, params=params, timeout=30.0)  # type: ignore[arg-type]
+    def get(self, path: str, headers: dict[str, str] | None = None, **params: object) -> httpx.Response:
+        """GET as the public, or with `headers` (as_member(...), as_operator) as that caller."""
+        return httpx.get(self.url + path, params=params or None, headers=headers or {},  # type: ignore[arg-type]
+                         timeout=30.0)
 
     def post(self, path: str, body: object, headers: dict[str, str] | None = None) -> httpx.Response:
         return httpx.post(self.url + path, json=body, headers=headers or {}, timeout=60.0)

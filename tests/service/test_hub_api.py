@@ -3,6 +3,7 @@ publication (member token or operator token) and ranked search, flows, network m
 
 import copy
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +46,15 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
         running.stop()
 
 
+def _keys(document: object) -> set[str]:
+    """Every key anywhere in a JSON document."""
+    if isinstance(document, dict):
+        return set(document) | {k for value in document.values() for k in _keys(value)}
+    if isinstance(document, list):
+        return {k for value in document for k in _keys(value)}
+    return set()
+
+
 def _error(response: httpx.Response, status: int) -> str:
     assert response.status_code == status, response.text
     body = response.json()
@@ -53,8 +63,8 @@ def _error(response: httpx.Response, status: int) -> str:
 
 
 def test_members_list_their_credentials_and_listings(hub: RunningHub) -> None:
-    listed = hub.get("/api/v1/members").json()
-    assert listed["total"] == len(MEMBERS)
+    listed = hub.get("/api/v1/members", hub.as_operator).json()
+    assert listed["view"] == "operator" and listed["total"] == len(MEMBERS)
     by_id = {m["member_id"]: m for m in listed["members"]}
     assert set(by_id) == set(MEMBERS)
     first = by_id[MEMBERS[0]]
@@ -66,6 +76,28 @@ def test_members_list_their_credentials_and_listings(hub: RunningHub) -> None:
     assert detail["listing"]["company"].pop("peppol_id") == f"0106:{company['kvk']}"  # computed, not stored
     assert MemberListing.model_validate(detail["listing"]) == MemberListing.model_validate(LISTINGS[0])
     assert "not a member" in _error(hub.get("/api/v1/members/urn:fabnet:member:nobody"), 404)
+
+
+def test_the_public_sees_a_directory_and_a_member_its_own_credential(hub: RunningHub) -> None:
+    credential = {"kvk", "endpoint", "issued_at", "expires_at", "revoked", "hub_id"}
+    public = hub.get("/api/v1/members").json()
+    assert public["view"] == "public" and public["total"] == len(MEMBERS)
+    for entry in public["members"]:
+        assert not credential & set(entry), entry
+    first = next(m for m in public["members"] if m["member_id"] == MEMBERS[0])
+    skills = {s["skill"] for m in LISTINGS[0]["machines"] for s in m["machine"]["skills"]}
+    assert (first["company_name"], first["region_hub_id"]) == (LISTINGS[0]["company"]["name"],
+                                                               LISTINGS[0]["company"]["hub_id"])
+    assert set(first["skills"]) == skills and first["skills"] == sorted(skills)
+    own = hub.get("/api/v1/members", hub.as_member(MEMBERS[1])).json()
+    assert own["view"] == "member"
+    full = {m["member_id"] for m in own["members"] if credential <= set(m)}
+    assert full == {MEMBERS[1]} and own["total"] == len(MEMBERS)
+    detail = hub.get(f"/api/v1/members/{MEMBERS[0]}").json()
+    assert detail["view"] == "public" and not credential & set(detail["member"])
+    assert "kvk" in hub.get(f"/api/v1/members/{MEMBERS[0]}", hub.as_member(MEMBERS[0])).json()["member"]
+    assert "kvk" not in hub.get(f"/api/v1/members/{MEMBERS[0]}", hub.as_member(MEMBERS[1])).json()["member"]
+    assert "malformed" in _error(hub.get("/api/v1/members", {"Authorization": "Bearer nonsense"}), 401)
 
 
 def test_search_ranks_as_the_catalog_does(hub: RunningHub) -> None:
@@ -182,23 +214,45 @@ def test_flows_make_the_map_and_the_kpis(hub: RunningHub) -> None:
     with pytest.raises(HubApiError, match="403"):
         HubClient(hub.url, HUB_ID, c, hub.keys[c]).report_flow(FlowReport.model_validate(flows[0]))
 
-    november = hub.get("/api/v1/network/map", period="2026-11").json()
+    november = hub.get("/api/v1/network/map", hub.as_operator, period="2026-11").json()
+    assert november["view"] == "operator"
     edges = {(e["from"], e["to"]): e for e in november["flows"]}
     assert edges == {(a, b): {"from": a, "to": b, "orders": 2, "value": "1500.00"},
                      (b, a): {"from": b, "to": a, "orders": 1, "value": "300.00"}}
-    everything = hub.get("/api/v1/network/map").json()
+    everything = hub.get("/api/v1/network/map", hub.as_operator).json()
     assert {(e["from"], e["to"]) for e in everything["flows"]} == {(a, b), (b, a), (c, a)}
     points = {m["id"]: m for m in everything["members"]}
     assert len(points) == len(LISTINGS) and points[a]["company_id"] == LISTINGS[0]["company"]["id"]
     assert points[LISTINGS[5]["company"]["id"]]["member_id"] is None
     assert {h["id"] for h in everything["hubs"]} == {h.id for h in FIVE_HUBS}
 
-    kpis = hub.get("/api/v1/kpis", period="2026-11").json()
+    # the public: members where they are, orders per pair of regions only where 3 member pairs add up, no value
+    public = hub.get("/api/v1/network/map").json()
+    assert public["view"] == "public" and public["flows"] == [] and public["members"] == everything["members"]
+    assert not {"value", "value_eur"} & _keys(public)
+    regions = public["region_flows"]
+    assert regions["min_member_pairs"] == 3
+    assert sum(f["orders"] for f in regions["flows"]) + regions["withheld_orders"] == 4
+    assert all(f["member_pairs"] >= 3 for f in regions["flows"])
+    assert regions == everything["region_flows"]  # the aggregate is the same for everyone
+    # a member: the public picture and its own flows with their values
+    mine = hub.get("/api/v1/network/map", hub.as_member(c)).json()
+    assert mine["view"] == "member" and mine["flows"] == [{"from": c, "to": a, "orders": 1, "value": "200.00"}]
+    assert {(e["from"], e["to"]) for e in hub.get("/api/v1/network/map", hub.as_member(b)).json()["flows"]} == {
+        (a, b), (b, a)}
+
+    kpis = hub.get("/api/v1/kpis", hub.as_operator, period="2026-11").json()
     assert (kpis["active_members"], kpis["orders_handled"], kpis["orders_allocated"]) == (2, 3, 1)
     assert kpis["parts_made"] == 18
     # a owes b 1500, b owes a 300: netting leaves one payment of 1200 instead of three invoices' 1800
     assert kpis["payments_saved_by_netting"] == 2
     assert Decimal(kpis["money_movement_saved_eur"]) == Decimal("600.00")
+    # to anyone else the netting of two members' orders would give their pair's values away: withheld
+    public = hub.get("/api/v1/kpis", period="2026-11").json()
+    assert (public["active_members"], public["orders_handled"]) == (2, 3)
+    assert public["money_movement_saved_eur"] is None and public["parts_made"] is None
+    assert public["coverage"]["netting"] == {"source": "withheld", "members_reporting": 0}
+    assert hub.get("/api/v1/kpis").json()["money_movement_saved_eur"] is not None  # all periods: three members
     assert "period" in _error(hub.get("/api/v1/kpis", period="November"), 422)
 
     programme = hub.get("/api/v1/programme").json()
@@ -206,6 +260,22 @@ def test_flows_make_the_map_and_the_kpis(hub: RunningHub) -> None:
     assert figures["companies"] == len(MEMBERS) + len(LISTINGS) - 3 and figures["active_members"] == 3
     assert figures["fieldlabs"] == len(programme["fieldlabs"]) > 0  # the brainport scenario's fieldlabs
     assert programme["baseline"]["companies_target"] == 6000
+
+
+@pytest.mark.parametrize("path", ["/api/v1/members", f"/api/v1/members/{MEMBERS[0]}", "/api/v1/programme",
+                                  "/api/v1/kpis", "/api/v1/network/map", "/api/v1/catalog/search?skill=cut.laser"])
+def test_a_broken_credential_on_a_public_read_is_refused(hub: RunningHub, path: str) -> None:
+    assert hub.get(path).status_code == 200  # the public view
+    assert "malformed" in _error(hub.get(path, {"Authorization": "Bearer nonsense"}), 401)
+    assert "bearer" in _error(hub.get(path, {"Authorization": ""}), 401)
+    elsewhere = hub.token(MEMBERS[0], audience="urn:fabnet:hub:elsewhere")
+    assert "audience" in _error(hub.get(path, {"Authorization": f"Bearer {elsewhere}"}), 401)
+    expired = hub.token(MEMBERS[0], at=datetime.now(UTC) - timedelta(minutes=10))
+    assert "expired" in _error(hub.get(path, {"Authorization": f"Bearer {expired}"}), 401)
+    headers = hub.as_member(MEMBERS[0])
+    assert hub.get(path, headers).status_code == 200
+    assert "replay" in _error(hub.get(path, headers), 401)
+    assert hub.get(path, hub.as_operator).status_code == 200
 
 
 def test_openapi_documents_the_api(hub: RunningHub) -> None:
@@ -238,6 +308,15 @@ def test_revocation_and_restart(hub: RunningHub, tmp_path: Path) -> None:
     assert LISTINGS[3]["company"]["id"] in {m["company_id"] for m in hub.get(
         "/api/v1/catalog/search", skill=LISTINGS[3]["machines"][0]["machine"]["skills"][0]["skill"],
         limit=1000).json()["matches"]}
-    assert next(m for m in hub.get("/api/v1/members").json()["members"] if m["member_id"] == MEMBERS[2])["revoked"]
+    assert next(m for m in hub.get("/api/v1/members", hub.as_operator).json()["members"]
+                if m["member_id"] == MEMBERS[2])["revoked"]
     assert "revoked" in _error(hub.post("/api/v1/catalog/capabilities", _listing(2), hub.as_member(MEMBERS[2])), 403)
-    assert len(hub.get("/api/v1/network/map").json()["flows"]) == 3
+    assert len(hub.get("/api/v1/network/map", hub.as_operator).json()["flows"]) == 3
+    # a revoked member is refused on every read, and drops out of the public directory (not of the operator's list)
+    for path in ("/api/v1/kpis", "/api/v1/network/map", "/api/v1/members", "/api/v1/programme"):
+        assert "revoked" in _error(hub.get(path, hub.as_member(MEMBERS[2])), 403)
+    assert MEMBERS[2] not in {m["member_id"] for m in hub.get("/api/v1/members").json()["members"]}
+    assert MEMBERS[2] not in {m["member_id"] for m in hub.get("/api/v1/network/map").json()["members"]}
+    assert MEMBERS[2] in {m["member_id"] for m in hub.get("/api/v1/network/map", hub.as_operator).json()["members"]}
+    assert "not a member" in _error(hub.get(f"/api/v1/members/{MEMBERS[2]}"), 404)
+    assert hub.get(f"/api/v1/members/{MEMBERS[2]}", hub.as_operator).json()["member"]["revoked"]

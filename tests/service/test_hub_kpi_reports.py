@@ -34,6 +34,15 @@ def _error(response: httpx.Response, status: int) -> str:
     return body["error"]
 
 
+def _keys(document: object) -> set[str]:
+    """Every key anywhere in a JSON document."""
+    if isinstance(document, dict):
+        return set(document) | {k for value in document.values() for k in _keys(value)}
+    if isinstance(document, list):
+        return {k for value in document for k in _keys(value)}
+    return set()
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
     running = start_hub(tmp_path_factory.mktemp("hub-kpis"))
@@ -85,7 +94,7 @@ def test_reports_are_stored_replaced_and_combined_with_flows(hub: RunningHub) ->
     flow = {"from": A, "to": B, "order_id": "PO-7", "value_eur": "900.00", "quantity": 9, "ordered_on": "2026-11-05"}
     assert hub.post("/api/v1/flows", flow, hub.as_member(A)).status_code == 200
 
-    kpis = hub.get("/api/v1/kpis", period="2026-11").json()
+    kpis = hub.get("/api/v1/kpis", hub.as_operator, period="2026-11").json()
     assert kpis["format"] == "fabnet.hub-kpis/1" and kpis["members_reporting"] == 2
     assert kpis["active_members"] == 2 and kpis["orders_handled"] == 1  # from the flow
     assert kpis["parts_made"] == 54  # 44 (the re-sent report, not 40 + 44) + 10
@@ -100,7 +109,42 @@ def test_reports_are_stored_replaced_and_combined_with_flows(hub: RunningHub) ->
     assert "period" in _error(hub.get("/api/v1/kpis", period="later"), 422)
 
     hub.restart()  # kept in the hub's database
-    assert hub.get("/api/v1/kpis", period="2026-11").json()["parts_made"] == 54
+    assert hub.get("/api/v1/kpis", hub.as_operator, period="2026-11").json()["parts_made"] == 54
+
+
+def test_each_caller_sees_the_totals_and_only_the_rows_it_may(hub: RunningHub) -> None:
+    public = hub.get("/api/v1/kpis", period="2026-11").json()
+    assert public["view"] == "public" and public["members_reporting"] == 2 and public["min_members"] == 3
+    assert public["changeovers_by_company"] == [] and public["member_reports"] == []
+    assert not {"company_id", "member_id", "scheduled_minutes"} & _keys(public)  # no single company's row anywhere
+    # two members' total is each one's figure to the other: withheld, saying so and by how many members
+    assert public["changeover_hours_saved"] is None and public["parts_made"] is None
+    assert public["coverage"]["changeover"] == {"source": "withheld", "members_reporting": 2}
+    assert public["defects_stopped"] is None and public["coverage"]["defects"]["source"] == "withheld"
+    assert public["money_movement_saved_eur"] is None and public["coverage"]["netting"]["source"] == "withheld"
+    assert (public["active_members"], public["orders_handled"]) == (2, 1)  # counts stay
+    own = hub.get("/api/v1/kpis", hub.as_member(A), period="2026-11").json()
+    assert own["view"] == "member"
+    assert [c["company_id"] for c in own["changeovers_by_company"]] == ["ka"]
+    assert [(r["member_id"], r["parts_made"]) for r in own["member_reports"]] == [(A, 44)]
+    # the same totals as the public's: subtracting its own from a two-member total would give the other's figure
+    assert {k: v for k, v in own.items() if k not in ("view", "changeovers_by_company", "member_reports")} == {
+        k: v for k, v in public.items() if k not in ("view", "changeovers_by_company", "member_reports")}
+    other = hub.get("/api/v1/kpis", hub.as_member(B), period="2026-11").json()
+    assert [c["company_id"] for c in other["changeovers_by_company"]] == ["kb"]
+    everything = hub.get("/api/v1/kpis", hub.as_operator, period="2026-11").json()
+    assert everything["view"] == "operator" and everything["changeover_hours_saved"] == 3.0
+    assert everything["coverage"]["changeover"] == {"source": "reports", "members_reporting": 2}
+    assert sorted(c["company_id"] for c in everything["changeovers_by_company"]) == ["ka", "kb"]
+    assert sorted(r["member_id"] for r in everything["member_reports"]) == [A, B]
+    # a broken credential is refused, not taken for the public view
+    assert "malformed" in _error(hub.get("/api/v1/kpis", {"Authorization": "Bearer nonsense"}), 401)
+    assert "bearer" in _error(hub.get("/api/v1/kpis", {"Authorization": "Basic YTpi"}), 401)
+    expired = hub.token(A, at=datetime.now(UTC) - timedelta(hours=1))
+    assert "expired" in _error(hub.get("/api/v1/kpis", {"Authorization": f"Bearer {expired}"}), 401)
+    used = hub.as_member(A)
+    assert hub.get("/api/v1/kpis", used).status_code == 200
+    assert "replay" in _error(hub.get("/api/v1/kpis", used), 401)
 
 
 def test_openapi_lists_the_kpi_reports(hub: RunningHub) -> None:

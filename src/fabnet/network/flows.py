@@ -3,12 +3,14 @@
 A flow is one order placed by a customer member (`from`) with a supplier member (`to`): its value, quantity and
 order date; a sub-order the marketplace allocated names the customer order it came from (`parent_order_id`).
 Periods are a year (`2026`), a month (`2026-11`) or an ISO week (`2026-W48`); no period means all flows.
+Who buys from whom, and for how much, is each pair's business: `region_flows` is what anyone may see (orders per
+pair of regions, no values, only where at least `MIN_PAIRS` member pairs add up), `flows_of` what a member may see.
 KPIs from flows: active members are those with a flow, every flow is an invoice (supplier to customer) and the
 invoices are netted over the network, as the hub's netting run would.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Self
@@ -55,6 +57,33 @@ class FlowEdge(BaseModel):
     value: Decimal = Field(description="total order value, EUR")
 
 
+class RegionFlow(BaseModel):
+    """Orders from members of one region (hub) to members of another (or the same), without their value."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    from_hub: str | None = Field(alias="from", description="the customer members' hub; None: not listed")
+    to_hub: str | None = Field(alias="to", description="the supplier members' hub; None: not listed")
+    orders: int
+    member_pairs: int = Field(description="distinct (customer, supplier) member pairs behind the orders")
+
+
+class RegionFlows(BaseModel):
+    """The public picture of the flows: region pairs with enough member pairs, and what was left out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_member_pairs: int = Field(description="a region pair is shown only with at least this many member pairs")
+    flows: tuple[RegionFlow, ...]
+    withheld_orders: int = Field(description="orders of region pairs with fewer member pairs, not shown")
+    withheld_region_pairs: int
+
+
+MIN_PAIRS = 3
+"""Fewer member pairs than this behind a region pair and the pair could be told apart (a region with one member,
+or a member subtracting its own orders): such region pairs are withheld from the public view."""
+
+
 def period_bounds(period: str) -> tuple[date, date]:
     """First and last day of a period; ValueError naming the accepted forms."""
     match = _PERIOD.match(period.strip())
@@ -90,6 +119,31 @@ def flow_edges(flows: Iterable[FlowReport]) -> tuple[FlowEdge, ...]:
         totals[(flow.from_member, flow.to_member)] = (orders + 1, value + flow.value_eur)
     edges = [FlowEdge(from_member=a, to_member=b, orders=n, value=v) for (a, b), (n, v) in totals.items()]
     return tuple(sorted(edges, key=lambda e: (-e.value, e.from_member, e.to_member)))
+
+
+def flows_of(edges: Iterable[FlowEdge], member_id: str) -> tuple[FlowEdge, ...]:
+    """The edges a member is a party to (customer or supplier)."""
+    return tuple(e for e in edges if member_id in (e.from_member, e.to_member))
+
+
+def region_flows(flows: Iterable[FlowReport], hub_of: Mapping[str, str], min_pairs: int = MIN_PAIRS) -> RegionFlows:
+    """Orders per (customer hub, supplier hub), largest first, for region pairs with at least `min_pairs` member
+    pairs; never a value, since values of a few pairs in several periods would give single orders away."""
+    if min_pairs < 1:
+        raise ValueError(f"min_pairs: {min_pairs} is not a positive number of member pairs")
+    orders: dict[tuple[str | None, str | None], int] = {}
+    pairs: dict[tuple[str | None, str | None], set[tuple[str, str]]] = {}
+    for flow in flows:
+        key = (hub_of.get(flow.from_member), hub_of.get(flow.to_member))
+        orders[key] = orders.get(key, 0) + 1
+        pairs.setdefault(key, set()).add((flow.from_member, flow.to_member))
+    shown = [RegionFlow(from_hub=a, to_hub=b, orders=orders[(a, b)], member_pairs=len(pairs[(a, b)]))
+             for (a, b) in orders if len(pairs[(a, b)]) >= min_pairs]
+    withheld = [key for key in orders if len(pairs[key]) < min_pairs]
+    return RegionFlows(
+        min_member_pairs=min_pairs,
+        flows=tuple(sorted(shown, key=lambda f: (-f.orders, f.from_hub or "", f.to_hub or ""))),
+        withheld_orders=sum(orders[key] for key in withheld), withheld_region_pairs=len(withheld))
 
 
 def flow_kpi_inputs(flows: Iterable[FlowReport], period: str) -> KpiInputs:

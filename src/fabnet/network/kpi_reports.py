@@ -5,6 +5,10 @@ A member's figures are its own: its schedule, its parts, its alarms, the invoice
 buyer, so members' netting figures add up without counting an invoice twice). Of a member's reports, the newest
 (`generated_at`) counts; an older report whose period overlaps it is left out, so a re-sent report replaces and a
 month never adds to the weeks inside it. A figure no member reported is None ("not reported"), never a 0.
+
+A total of one or two members is their own figure in all but name (a member subtracting its own figure has the
+other's): `withhold_small_counts` takes out, for everyone but the hub's operator, each figure fewer than
+`MIN_MEMBERS` members add up to ("withheld"), as statistics offices suppress small cells.
 """
 
 from collections.abc import Iterable
@@ -201,12 +205,17 @@ def add_up(reports: Iterable[KpiReport]) -> ReportTotals:
     )
 
 
+MIN_MEMBERS = 3
+"""The fewest members a figure may add up before it is shown to anyone but the operator."""
+
+
 class FigureCoverage(BaseModel):
-    """Where a figure comes from: the hub's own flow records, members' reports (how many), or nowhere yet."""
+    """Where a figure comes from: the hub's own flow records, members' reports (how many), or nowhere yet; or that
+    it is withheld because too few members add up to it (`members_reporting` still says how many)."""
 
     model_config = ConfigDict(frozen=True)
 
-    source: Literal["flows", "reports", "not reported"]
+    source: Literal["flows", "reports", "not reported", "withheld"]
     members_reporting: int = Field(ge=0)
 
 
@@ -235,6 +244,7 @@ class HubKpis(NetworkKpis):
     members_starting_point: int = Field(description="the programme's companies taking part at its start (600)")
     members_reporting: int = Field(description="members whose reports count for the period")
     orders_completed: int | None
+    parts_made: int | None  # type: ignore[assignment]
     changeover_hours_fcfs: float | None  # type: ignore[assignment]
     changeover_hours_scheduled: float | None  # type: ignore[assignment]
     changeover_hours_saved: float | None  # type: ignore[assignment]
@@ -246,6 +256,10 @@ class HubKpis(NetworkKpis):
     parts_rejected: int | None
     alarms_raised: int | None
     scrap_percent: float | None  # type: ignore[assignment]
+    payments_saved_by_netting: int | None  # type: ignore[assignment]
+    payments_saved_percent: float | None  # type: ignore[assignment]
+    money_movement_saved_eur: Decimal | None  # type: ignore[assignment]
+    money_movement_saved_percent: float | None  # type: ignore[assignment]
     coverage: KpiCoverage
 
 
@@ -297,3 +311,37 @@ def hub_kpis(flow_inputs: KpiInputs, totals: ReportTotals, baseline: ProgrammeBa
             netting=_covered(totals.netting_members, "flows"),
         ),
     })
+
+
+_FIGURES: dict[str, tuple[str, ...]] = {
+    "orders_completed": ("orders_completed",),
+    "parts_made": ("parts_made",),
+    "changeover": ("changeover_hours_fcfs", "changeover_hours_scheduled", "changeover_hours_saved",
+                   "changeover_saving_percent"),
+    "defects": ("defects_stopped", "parts_held", "parts_rejected", "alarms_raised"),
+    "defects_escaped": ("defects_escaped", "defect_containment_percent"),
+    "energy": ("energy_kwh_per_part",),
+    "material": ("material_kg_per_part",),
+    "netting": ("payments_saved_by_netting", "payments_saved_percent", "money_movement_saved_eur",
+                "money_movement_saved_percent"),
+}
+"""The figures each coverage entry stands for."""
+
+
+def withhold_small_counts(kpis: HubKpis, min_members: int = MIN_MEMBERS) -> HubKpis:
+    """The KPIs with each figure fewer than `min_members` members add up to taken out (None, coverage "withheld"),
+    the per-company changeover rows (one member each) too; for a figure from the flows the members are the active
+    ones (the parties to the flows)."""
+    if min_members < 1:
+        raise ValueError(f"min_members: {min_members} is not a positive number of members")
+    coverage = kpis.coverage.model_dump()
+    update: dict[str, object] = {"changeovers_by_company": ()} if min_members > 1 else {}
+    for name, fields in _FIGURES.items():
+        cover = getattr(kpis.coverage, name)
+        members = kpis.active_members if cover.source == "flows" else cover.members_reporting
+        if cover.source in ("flows", "reports") and members < min_members:
+            coverage[name] = {"source": "withheld", "members_reporting": cover.members_reporting}
+            update |= dict.fromkeys(fields)
+    if not update:
+        return kpis
+    return kpis.model_copy(update={**update, "coverage": KpiCoverage.model_validate(coverage)})

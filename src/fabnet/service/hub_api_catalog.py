@@ -33,14 +33,20 @@ log = logging.getLogger("fabnet.hub")
 
 
 class ListedCompany(BaseModel):
-    """A company in the catalog: its record, the member that published it and how many machines it listed."""
+    """A company in the catalog: its record, the member that published it, how many machines it listed and their
+    skill codes."""
 
     model_config = ConfigDict(frozen=True)
 
     company: Company
     member_id: str | None
     machines: int
+    skills: tuple[str, ...]
     published_at: datetime
+
+
+def _skills(listing: MemberListing) -> tuple[str, ...]:
+    return tuple(sorted({skill.skill for entry in listing.machines for skill in entry.machine.skills}))
 
 
 class HubCatalog:
@@ -70,7 +76,8 @@ class HubCatalog:
                 log.warning("listing of %s not indexed: %s", company_id, str(error).splitlines()[0])
                 continue
             self._listed[company_id] = ListedCompany(company=listing.company, member_id=member_id,
-                                                     machines=len(listing.machines), published_at=published_at)
+                                                     machines=len(listing.machines), skills=_skills(listing),
+                                                     published_at=published_at)
 
     def publish(self, document: object, member_id: str | None) -> OnboardingReceipt:
         """Validate, store and index a listing; CatalogError (one line, naming the field) leaves nothing behind."""
@@ -104,7 +111,7 @@ class HubCatalog:
             receipt = self.catalog.onboard(listing)
             self._listed[company.id] = ListedCompany(
                 company=company, member_id=member_id or (previous.member_id if previous else None),
-                machines=len(listing.machines), published_at=now)
+                machines=len(listing.machines), skills=_skills(listing), published_at=now)
         return receipt
 
     def search(self, query: CapabilityQuery) -> SearchResult:

@@ -62,3 +62,11 @@ def hub_caller(request: Request, authorization: str | None = Header(default=None
         return hub_state(request).auth.caller(authorization)
     except AuthError as error:
         raise HTTPException(error.status, error.reason) from None
+
+
+def hub_viewer(request: Request, authorization: str | None = Header(default=None)) -> HubCaller | None:
+    """FastAPI dependency of a read endpoint: None (the public) without an Authorization header, else the caller
+    as for a write; a credential that fails is refused (401/403), never taken as no credential at all."""
+    if authorization is None:
+        return None
+    return hub_caller(request, authorization)

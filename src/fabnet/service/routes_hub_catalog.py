@@ -8,13 +8,13 @@ from pydantic import ValidationError
 from fabnet.network.catalog import CapabilityQuery, CatalogError, MemberListing, OnboardingReceipt, SearchResult
 from fabnet.service.hub_api_auth import HubCaller
 from fabnet.service.hub_api_models import ErrorBody
-from fabnet.service.hub_api_state import HubState, hub_caller, hub_state
+from fabnet.service.hub_api_state import HubState, hub_caller, hub_state, hub_viewer
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 State = Annotated[HubState, Depends(hub_state)]
 Caller = Annotated[HubCaller, Depends(hub_caller)]
 ERRORS = {status: {"model": ErrorBody} for status in (401, 403, 422)}
-_QUERY_NAMES = {"part_size_mm": "envelope", "hub_ids": "region"}
+_QUERY_NAMES = {"part_size_mm": "envelope", "hub_ids": "region", "exclude_companies": "exclude"}
 """The core query's field names as this endpoint's parameters call them, for error messages."""
 
 
@@ -31,7 +31,7 @@ def publish(listing: MemberListing, state: State, caller: Caller) -> OnboardingR
         raise HTTPException(422, str(error)) from None
 
 
-@router.get("/search", response_model=SearchResult, responses={422: {"model": ErrorBody}})
+@router.get("/search", response_model=SearchResult, responses=ERRORS, dependencies=[Depends(hub_viewer)])
 def search(
     state: State,
     skill: Annotated[str, Query(description="skill code, e.g. cut.laser")],
@@ -45,8 +45,10 @@ def search(
     max_distance_km: Annotated[float | None, Query(gt=0)] = None,
     min_free_minutes_per_week: Annotated[float, Query(ge=0)] = 0.0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    exclude: Annotated[str | None, Query(description="company ids to leave out, comma-separated")] = None,
 ) -> SearchResult:
-    """Machines that can do `skill` within the constraints, best first (fit, free capacity, nearness, rate)."""
+    """Machines that can do `skill` within the constraints, best first (fit, free capacity, nearness, rate).
+    The same for everyone; a credential sent along must still be valid (401/403)."""
     raw: dict[str, object] = {"skill": skill, "material": material, "thickness_mm": thickness_mm,
                               "tolerance_mm": tolerance_mm, "max_distance_km": max_distance_km,
                               "min_free_minutes_per_week": min_free_minutes_per_week, "limit": limit}
@@ -57,6 +59,8 @@ def search(
         raw["near"] = {"latitude": latitude, "longitude": longitude}
     if region is not None:
         raw["hub_ids"] = (_hub_of_region(state, region),)
+    if exclude is not None:
+        raw["exclude_companies"] = tuple(c.strip() for c in exclude.split(",") if c.strip())
     try:
         query = CapabilityQuery.model_validate({k: v for k, v in raw.items() if v is not None})
         return state.catalog.search(query)
