@@ -21,8 +21,8 @@ async function failure(response) {
 }
 
 /** GET or send JSON to /api/v1`path`; resolves to the parsed answer, rejects with an ApiError naming the reason. */
-export async function api(path, { method = "GET", body } = {}) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+export async function api(path, { method = "GET", body, headers = {} } = {}) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);

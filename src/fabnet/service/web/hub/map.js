@@ -1,5 +1,7 @@
 // The network map as SVG: members placed by latitude/longitude (equirectangular, scaled by cos(latitude)), the
-// regional hubs as dashed rings, and order flows as curved arrows whose width grows with the number of orders.
+// regional hubs as dashed rings, and order flows as curved arrows whose width grows with the number of orders:
+// between members where the caller may see them (the operator), else between regions (the public view: orders per
+// pair of regions, a loop at the hub for orders within a region).
 
 import { formatMoney, s } from "../common/dom.js";
 import { PALETTE } from "../common/gantt.js";
@@ -74,14 +76,42 @@ export function hubColours(hubIds) {
   return new Map([...hubIds].map((id, n) => [id, PALETTE[n % PALETTE.length]]));
 }
 
-/** `map` is GET /network/map: {hubs, members: [{id, name, hub_id, latitude, longitude, machines}], flows}. */
+const HUB_RING = 26;
+
+/** Orders between regions: an arrow from hub to hub, or a loop over the hub for orders within its region. */
+function drawRegionFlows(svg, regionFlows, p, hubs) {
+  const inView = (x, y) => x >= 0 && x <= WIDTH && y >= 0 && y <= HEIGHT;
+  const at = new Map(hubs.map((hub) => [hub.id, { x: p.x(hub.longitude), y: p.y(hub.latitude), hub }]));
+  const most = Math.max(1, ...regionFlows.map((f) => f.orders));
+  for (const flow of regionFlows) {
+    const from = at.get(flow.from);
+    const to = at.get(flow.to);
+    if (!from || !to || !inView(from.x, from.y) || !inView(to.x, to.y)) continue;
+    const width = 1.5 + 7 * Math.sqrt(flow.orders / most);
+    const text = flow.from === flow.to
+      ? `within ${from.hub.name ?? flow.from}: ${flow.orders} orders between ${flow.member_pairs} pairs of members`
+      : `${from.hub.name ?? flow.from} → ${to.hub.name ?? flow.to}: ${flow.orders} orders between ${flow.member_pairs} pairs of members`;
+    const d = flow.from === flow.to
+      ? `M${from.x - 10} ${from.y - HUB_RING}C${from.x - 45} ${from.y - HUB_RING - 55} ${from.x + 45} ${from.y - HUB_RING - 55} ${from.x + 10} ${from.y - HUB_RING - 2}`
+      : arc(from, to, HUB_RING + 2, HUB_RING + 3);
+    svg.append(s("path", { d, class: "flow region-flow", "stroke-width": width, "marker-end": "url(#flow-arrow)",
+      "data-from-hub": flow.from, "data-to-hub": flow.to, "data-orders": flow.orders, tabindex: 0 },
+    s("title", {}, text)));
+  }
+}
+
+/** `map` is GET /network/map: {view, hubs, members: [{id, name, hub_id, latitude, longitude, machines}], flows
+ * (between members, with values: the operator's view), region_flows: {flows: [{from, to, orders, member_pairs}]}}. */
 export function drawNetworkMap(map) {
   const members = (map.members || []).filter((m) => Number.isFinite(m.latitude) && Number.isFinite(m.longitude));
   const hubs = (map.hubs || []).filter((h) => Number.isFinite(h.latitude) && Number.isFinite(h.longitude));
   const flows = map.flows || [];
+  const regionFlows = map.view === "public" ? map.region_flows?.flows || [] : [];
   const colours = hubColours(new Set([...hubs.map((h) => h.id), ...members.map((m) => m.hub_id)]));
   const svg = s("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "network-map", role: "img",
-    "aria-label": `network map: ${members.length} members, ${flows.length} order flows` });
+    "aria-label": map.view === "public"
+      ? `network map: ${members.length} members, ${regionFlows.length} order flows between regions`
+      : `network map: ${members.length} members, ${flows.length} order flows` });
   if (!members.length && !hubs.length) {
     svg.append(s("text", { x: WIDTH / 2, y: HEIGHT / 2, "text-anchor": "middle" }, "no members listed yet"));
     return svg;
@@ -97,9 +127,10 @@ export function drawNetworkMap(map) {
     const x = p.x(hub.longitude);
     const y = p.y(hub.latitude);
     if (x < 0 || x > WIDTH || y < 0 || y > HEIGHT) continue;
-    svg.append(s("circle", { cx: x, cy: y, r: 26, class: "hub-site", stroke: colours.get(hub.id) },
+    svg.append(s("circle", { cx: x, cy: y, r: HUB_RING, class: "hub-site", stroke: colours.get(hub.id) },
       s("title", {}, `${hub.name ?? hub.id} (${hub.city ?? ""})`)));
   }
+  drawRegionFlows(svg, regionFlows, p, hubs);
   const at = new Map(members.map((m) => [m.id, { x: p.x(m.longitude), y: p.y(m.latitude), member: m }]));
   for (const m of members) if (m.member_id) at.set(m.member_id, at.get(m.id));
   const most = Math.max(1, ...flows.map((f) => f.orders));

@@ -1,7 +1,7 @@
 // The capability catalog search: which machines in the network can do a skill within the given bounds, ranked.
 
-import { api } from "../../common/api.js";
 import { formatMoney, formatNumber, h, show, table } from "../../common/dom.js";
+import { hubApi } from "../session.js";
 
 const FIELDS = [
   ["skill", "Skill", "cut.laser", true],
@@ -26,7 +26,7 @@ export async function renderCatalog(main) {
     for (const [name, , input] of inputs) if (input.value.trim()) query.set(name, input.value.trim());
     results.replaceChildren(h("p", { class: "loading" }, "Searching…"));
     try {
-      const answer = await api(`/catalog/search?${query}`);
+      const answer = await hubApi(`/catalog/search?${query}`);
       results.replaceChildren(table([
         { label: "#", value: (m) => answer.matches.indexOf(m) + 1, numeric: true },
         { label: "Company", value: (m) => m.company_name },
