@@ -21,7 +21,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
 
 @pytest.fixture(scope="module")
 def schedule(node: ApiNode) -> dict:
-    response = node.client.post("/api/v1/schedule", json={"time_limit_s": 2}, headers=node.as_(Role.PLANNER))
+    response = node.client.post("/api/v1/schedule", json={"time_limit_s": 2, "seed": 7},
+                                headers=node.as_(Role.PLANNER))
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -59,6 +60,39 @@ def test_schedule_covers_the_open_orders_without_overlaps(node: ApiNode, schedul
     assert any(op["setup_start"] for op in schedule["operations"]), "brainport shops change over between families"
 
 
+def test_schedule_reports_the_checkers_figures_and_the_dispatch_baselines(node: ApiNode, schedule: dict) -> None:
+    check = schedule["check"]
+    assert check["feasible"] and check["violations"] == []
+    assert check["total_setup_min"] == schedule["total_setup_min"]
+    assert check["makespan_min"] == schedule["makespan_min"]
+    assert schedule["jobs"] == len({op["order_id"] for op in schedule["operations"]})
+    assert schedule["machines"] >= len({op["machine_id"] for op in schedule["operations"]})
+    assert schedule["solve_seconds"] > 0
+    for baseline in ("fcfs", "atcs"):
+        figures = schedule[baseline]
+        assert figures["makespan_min"] > 0 and figures["total_setup_min"] >= 0
+
+
+def test_schedule_documents_are_what_the_solver_saw_and_wrote(node: ApiNode, schedule: dict) -> None:
+    from fabnet.planning.check import check
+    from fabnet.planning.problem import Problem, Solution
+
+    response = node.client.get("/api/v1/schedule/documents", headers=node.as_(Role.VIEWER))
+    assert response.status_code == 200, response.text
+    documents = response.json()
+    assert documents["company_id"] == COMPANY and documents["solved_at"] == schedule["solved_at"]
+    problem, solution = Problem.model_validate(documents["problem"]), Solution.model_validate(documents["solution"])
+    assert {a.id for a in solution.operations} == {op["operation_id"] for op in schedule["operations"]}
+    assert len(problem.jobs) == schedule["jobs"]
+    assert check(problem, solution).feasible
+
+
+def test_schedule_documents_before_any_schedule_are_not_found(tmp_path: Path) -> None:
+    with api_node(tmp_path) as fresh:
+        missing = fresh.client.get("/api/v1/schedule/documents", headers=fresh.admin)
+        assert missing.status_code == 404 and "schedule" in missing.json()["error"]
+
+
 def test_scheduled_orders_are_marked_with_a_timeline_entry(node: ApiNode, schedule: dict) -> None:
     order_id = schedule["operations"][0]["order_id"]
     order = node.client.get(f"/api/v1/orders/{order_id}", headers=node.admin).json()
@@ -90,6 +124,7 @@ def test_forecast_gives_percentiles_per_order_and_oee_per_machine(node: ApiNode,
     ("/api/v1/schedule", {"time_limit_s": 3600}, "time_limit_s"),
     ("/api/v1/schedule", {"workers": 64}, "workers"),
     ("/api/v1/schedule", {"time_limit": 5}, "time_limit"),
+    ("/api/v1/schedule", {"seed": -1}, "seed"),
     ("/api/v1/forecast", {"replications": 0}, "replications"),
     ("/api/v1/forecast", {"replications": 100000}, "replications"),
     ("/api/v1/forecast", {"replications": "ten"}, "replications"),

@@ -44,8 +44,12 @@ class CompanyView(BaseModel):
 class ImportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scenario: Identifier = Field(description="a scenario shipped with fabnet, e.g. 'brainport'")
+    scenario: Identifier = Field(description="a scenario shipped with fabnet, e.g. 'brainport' (with `network`: the "
+                                             "name the node records for it)")
     company_id: Identifier = Field(description="the company of the scenario this node runs")
+    network: RegionalNetwork | None = Field(default=None, description=(
+        "a network given whole instead of a shipped scenario (e.g. a shipped one with a company added); its "
+        "company's slice is loaded the same way"))
     simulate_parts: int = Field(default=0, ge=0, le=2000, description=(
         "also simulate this many parts on the busiest machine (a drift late in the run), so that quality charts, "
         "alarms and passports have data; only into a node without production data"))
@@ -104,10 +108,13 @@ async def get_company(request: Request, _: Annotated[Principal, Depends(reader)]
 @router.post("/import", response_model=ImportResult, summary="Load one company's slice of a scenario")
 async def import_company(body: ImportRequest, request: Request,
                          who: Annotated[Principal, Depends(require(Role.ADMIN))]) -> ImportResult:
-    try:
-        network = await run_in_threadpool(_scenario, body.scenario)
-    except ValueError as error:
-        raise invalid(f"scenario: {error}") from None
+    if body.network is not None:
+        network = body.network
+    else:
+        try:
+            network = await run_in_threadpool(_scenario, body.scenario)
+        except ValueError as error:
+            raise invalid(f"scenario: {error}") from None
     if body.company_id not in {c.id for c in network.companies}:
         raise invalid(f"company_id: scenario {body.scenario!r} has no company {body.company_id!r}")
     part = company_slice(network, body.company_id)

@@ -12,10 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from fabnet.domain import Machine, OrderStatus, RegionalNetwork, Schedule, ScheduledOperation
+from fabnet.network.fcfs import fcfs_placements
+from fabnet.planning.check import check, evaluate
+from fabnet.planning.dispatch import atcs
 from fabnet.planning.gantt import build_gantt
 from fabnet.planning.orders import problem_from_orders
 from fabnet.planning.problem import Problem, Solution
-from fabnet.planning.schedule import SolveOptions
+from fabnet.planning.schedule import ScheduleData, SolveOptions
+from fabnet.planning.schedule.solver import placements_to_solution
 from fabnet.scenarios.demo.schedules import solve_from_best_dispatch
 from fabnet.scenarios.demo.twin_forecast import FLOOR
 from fabnet.service import api_queries
@@ -51,6 +55,7 @@ class ScheduleRequest(BaseModel):
 
     time_limit_s: float = Field(default=5.0, gt=0, le=60, description="CP-SAT seconds")
     workers: int = Field(default=1, ge=1, le=4, description="CP-SAT search workers")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="CP-SAT's random seed")
 
 
 class OperationSlot(BaseModel):
@@ -65,6 +70,21 @@ class OperationSlot(BaseModel):
     setup_end: datetime | None
 
 
+class ScheduleFigures(BaseModel):
+    """A schedule's figures as the independent checker recomputes them (`planning.check.evaluate`)."""
+
+    makespan_min: int
+    total_setup_min: int
+    total_weighted_tardiness_min: int
+
+
+class ScheduleCheck(ScheduleFigures):
+    """The independent checker's verdict on the CP-SAT schedule, and its figures."""
+
+    feasible: bool
+    violations: list[str]
+
+
 class ScheduleView(BaseModel):
     company_id: str
     solved_at: datetime
@@ -76,6 +96,22 @@ class ScheduleView(BaseModel):
     total_weighted_tardiness_min: int | None
     warnings: list[str]
     operations: list[OperationSlot]
+    jobs: int = Field(description="orders in the schedule")
+    machines: int
+    lower_bound: int | None = Field(description="CP-SAT's bound on the objective")
+    solve_seconds: float
+    check: ScheduleCheck
+    fcfs: ScheduleFigures = Field(description="first come, first served on the same orders, for comparison")
+    atcs: ScheduleFigures = Field(description="the ATCS dispatching rule on the same orders, for comparison")
+
+
+class ScheduleDocuments(BaseModel):
+    """The problem the node solved and the solution, as the solver wrote them: for an independent check."""
+
+    company_id: str
+    solved_at: datetime
+    problem: dict
+    solution: dict
 
 
 class ForecastRequest(BaseModel):
@@ -117,8 +153,18 @@ class ForecastView(BaseModel):
     machines: list[MachineForecast]
 
 
+def _figures(problem: Problem, solution: Solution) -> ScheduleFigures:
+    metrics = evaluate(problem, solution.operations)
+    return ScheduleFigures(makespan_min=metrics.makespan, total_setup_min=metrics.total_setup,
+                           total_weighted_tardiness_min=metrics.total_weighted_tardiness)
+
+
 def _schedule_view(row: ScheduleRunRow, origin: datetime) -> ScheduleView:
     problem, solution = Problem.model_validate(row.problem), Solution.model_validate(row.solution)
+    report = check(problem, solution)
+    data = ScheduleData.from_problem(problem)
+    fcfs, dispatch = (placements_to_solution(data, placements, "FEASIBLE", 0.0)
+                      for placements in (fcfs_placements(data), atcs(data)))
     operations = problem.operations()
     setups: dict[str, tuple[int, int]] = {}
     for machine_row in build_gantt(problem, solution).rows:
@@ -146,6 +192,11 @@ def _schedule_view(row: ScheduleRunRow, origin: datetime) -> ScheduleView:
         objective=solution.objective, origin=origin, makespan_min=max((a.end for a in solution.operations), default=0),
         total_setup_min=solution.total_setup, total_weighted_tardiness_min=solution.total_weighted_tardiness,
         warnings=list(row.warnings.get("warnings", [])), operations=slots,
+        jobs=len(problem.jobs), machines=len(problem.machines), lower_bound=solution.lower_bound,
+        solve_seconds=solution.runtime_s,
+        check=ScheduleCheck(**_figures(problem, solution).model_dump(), feasible=report.feasible,
+                            violations=[f"{v.kind}: {v.message}" for v in report.violations]),
+        fcfs=_figures(problem, fcfs), atcs=_figures(problem, dispatch),
     )
 
 
@@ -190,12 +241,25 @@ async def get_schedule(request: Request, _: Reader) -> ScheduleView:
         return view
 
 
+@router.get("/schedule/documents", response_model=ScheduleDocuments,
+            summary="The problem and solution of the current schedule, as the solver wrote them")
+async def get_schedule_documents(request: Request, _: Reader) -> ScheduleDocuments:
+    store = runtime_of(request).store
+    own = own_company_id(store)
+    with store.transaction() as uow:
+        row = uow.session.get(ScheduleRunRow, own)
+        if row is None:
+            raise not_found("schedule: none solved yet (POST /api/v1/schedule)")
+        return ScheduleDocuments(company_id=own, solved_at=as_utc(row.solved_at), problem=row.problem,
+                                 solution=row.solution)
+
+
 @router.post("/schedule", response_model=ScheduleView, summary="Schedule all open orders with CP-SAT")
 async def make_schedule(body: ScheduleRequest, request: Request, who: Planner) -> ScheduleView:
     store = runtime_of(request).store
     with store.transaction() as uow:
         network, own = stored_network(uow)
-    options = SolveOptions(time_limit=body.time_limit_s, workers=body.workers)
+    options = SolveOptions(time_limit=body.time_limit_s, workers=body.workers, seed=body.seed)
     problem, solution, warnings = await off_the_loop(request, _solve, network, own, options)
     with store.transaction() as uow:
         row = uow.session.get(ScheduleRunRow, own)
