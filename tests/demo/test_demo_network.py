@@ -1,6 +1,7 @@
-"""The network demo once, for real: the hub and one node per company as separate processes, left running at the end
-so that the tests can ask the nodes themselves (over HTTP, and in their own databases) what happened between them;
-then a partner node is killed and an order that needs it is allocated again: re-allocated or waiting, never lost."""
+"""The network demo once, for real (from another working directory, with a relative output folder): the hub and one
+node per company as separate processes, left running at the end so that the tests can ask the nodes themselves (over
+HTTP, and in their own databases) what happened between them; then a partner node is killed after allocation and
+before its contract (it is replaced), and during allocation (re-allocated or waiting, never lost)."""
 
 import hashlib
 import json
@@ -16,17 +17,19 @@ from typer.testing import CliRunner
 
 from conftest import reachable
 from fabnet.cli import app
-from fabnet.domain import OrderStatus
+from fabnet.domain import OrderStatus, RegionalNetwork
 from fabnet.exchange.tokens import issue_token
-from fabnet.network.allocation import Marketplace, allocate, reallocate
-from fabnet.network.catalog import CapabilityCatalog
+from fabnet.network.allocation import Marketplace, allocate, candidates, reallocate
+from fabnet.network.catalog import CapabilityCatalog, CapabilityQuery
 from fabnet.network.members import InProcessQuoteProvider
 from fabnet.network.quotes import RequestForQuotation, Site
 from fabnet.scenarios import load_scenario
 from fabnet.scenarios.demo.marketplace import allocate_orders
 from fabnet.scenarios.demo.settings import DemoOptions
 from fabnet.scenarios.demo.store_load import load_database
-from fabnet.scenarios.demo_network.nodes import NODE_READY_TIMEOUT_S
+from fabnet.scenarios.demo_network.contracts import contract_all
+from fabnet.scenarios.demo_network.hub_catalog import HubCatalogSearch
+from fabnet.scenarios.demo_network.nodes import NODE_READY_TIMEOUT_S, join_network
 from fabnet.scenarios.demo_network.rfq_client import HttpQuoteProvider
 from fabnet.scenarios.demo_network.run import NetworkDemo, run_network_demo
 from fabnet.standards.peppol_validation import validate_document
@@ -39,14 +42,24 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetworkDemo]:
-    out = tmp_path_factory.mktemp("network-demo") / "out"
-    finished = run_network_demo(DemoOptions.quick(out), keep_running=True)
-    assert finished.running is not None
-    try:
-        yield finished
-    finally:
-        finished.running.stop()
+    # from another working directory with a relative output folder, as `fabnet demo` runs with its default
+    # `out/demo`: the node processes run in folders of their own and must still find their configuration
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path_factory.mktemp("network-demo"))
+        finished = run_network_demo(DemoOptions.quick(Path("out")), keep_running=True)
+        assert finished.running is not None
+        try:
+            yield finished
+        finally:
+            finished.running.stop()
     assert all(s.process is None or s.process.poll() is not None for s in finished.running.services), "no orphans"
+
+
+def test_a_relative_output_folder_works_from_any_working_directory(demo: NetworkDemo) -> None:
+    assert not Path(demo.summary.options["out"]).is_absolute()
+    assert Path(demo.summary.summary_file).resolve().is_file()
+    for node in demo.running.nodes.values():  # type: ignore[union-attr]
+        assert Path(node.service.folder).is_absolute() and (Path(node.service.folder) / "node.json").is_file()
 
 
 def api(demo: NetworkDemo, company_id: str, path: str) -> httpx.Response:
@@ -144,9 +157,130 @@ def test_invoices_are_valid_peppol_and_in_both_parties_nodes_and_netting_reduces
 def test_flows_are_recorded_at_the_hub(demo: NetworkDemo) -> None:
     network = demo.summary.network
     assert network is not None and network.flows_recorded >= len(demo.summary.allocation.sub_orders)
-    map_ = httpx.get(network.hub_url + "/api/v1/network/map", timeout=30.0)
+    from fabnet.service.hub_api_auth import admin_token
+
+    assert demo.running is not None and demo.running.testbed.registry is not None
+    operator = {"Authorization": f"Bearer {admin_token(demo.running.testbed.registry.config)}"}
+    map_ = httpx.get(network.hub_url + "/api/v1/network/map", headers=operator, timeout=30.0)  # public: no pairs
     assert map_.status_code == 200
     assert map_.json()["flows"]
+
+
+def test_each_supplier_node_scheduled_and_forecast_its_own_orders(demo: NetworkDemo) -> None:
+    summary = demo.summary
+    partners = Counter(s.partner for s in summary.allocation.sub_orders)
+    forecasts = {c.company_id: c for c in summary.twin.companies}
+    assert summary.scheduling.all_feasible and summary.scheduling.companies
+    for company in summary.scheduling.companies:
+        schedule = api(demo, company.company_id, "/schedule")
+        assert schedule.status_code == 200, schedule.text
+        view = schedule.json()
+        # the node's own check and the demo's independent one agree on every figure of the summary
+        assert view["check"]["feasible"] and company.feasible and view["status"] == company.status
+        assert view["jobs"] == company.jobs and view["check"]["total_setup_min"] == company.cpsat.total_changeover_min
+        assert view["fcfs"]["total_setup_min"] == company.fcfs.total_changeover_min
+        scheduled_orders = {op["order_id"] for op in view["operations"]}
+        received = {s.id for s in summary.allocation.sub_orders if s.partner == company.company_id}
+        assert received <= scheduled_orders, "the sub-orders it received are in its own schedule"
+        assert len(received) == partners.get(company.company_id, 0)
+        forecast = api(demo, company.company_id, "/forecast")
+        assert forecast.status_code == 200, forecast.text
+        by_order = {o["order_id"]: o["on_time_probability"] for o in forecast.json()["orders"]}
+        assert by_order == {o.order_id: o.on_time_probability for o in forecasts[company.company_id].orders}
+        assert forecast.json()["replications"] == summary.twin.replications
+    assert sum(partners.values()) == len(summary.allocation.sub_orders)
+    assert {c for c in partners} <= {c.company_id for c in summary.scheduling.companies}
+
+
+def test_candidates_come_from_the_hub_catalog_the_nodes_published(demo: NetworkDemo) -> None:
+    network, hub = demo.summary.network, demo.running.hub_url  # type: ignore[union-attr]
+    assert network is not None
+    scenario = load_scenario("brainport")
+    assert network.catalog_machines == len(scenario.machines) and network.catalog_searches > 0
+    in_process = CapabilityCatalog.from_network(scenario)
+    over_http = HubCatalogSearch(demo.running.http, hub)  # type: ignore[union-attr]
+    market = Marketplace(scenario, in_process, InProcessQuoteProvider(scenario))
+    packages = [p.package for o in scenario.orders[:12] for p in allocate(market, o).packages]
+    assert packages
+    for package in packages[:8]:
+        assert candidates(over_http, package) == candidates(in_process, package), package.id
+        leave_out = candidates(in_process, package)[:1]
+        assert candidates(over_http, package, leave_out) == candidates(in_process, package, leave_out), package.id
+    query = CapabilityQuery(skill="inspect.cmm", limit=500)  # four companies in both hubs have one
+    everyone = over_http.search(query).companies()
+    assert len(everyone) >= 3 and everyone == in_process.search(query).companies()
+    without = over_http.search(query.model_copy(update={"exclude_companies": (everyone[0],)})).companies()
+    assert everyone[0] not in without and set(without) == set(everyone) - {everyone[0]}
+    region = scenario.company(everyone[0]).hub_id
+    local = over_http.search(query.model_copy(update={"hub_ids": (region,)})).companies()
+    assert local and set(local) == {c for c in everyone if scenario.company(c).hub_id == region} != set(everyone)
+
+
+def test_a_partner_failing_after_allocation_is_replaced(demo: NetworkDemo, tmp_path: Path) -> None:
+    """A second powder coater joins the running network; the coater chosen for an order's coating is killed after
+    allocation, before the contracts: the work goes to the other, whose node contracts it and holds the design and
+    the sub-order; the given-up sub-order stays on record, cancelled."""
+    running = demo.running
+    assert running is not None
+    network = _with_a_second_coater(load_scenario("brainport"))
+    join_network(running, network, "tweede-coat")
+    # a fresh order id: the nodes hold the demo's own sub-orders of bp-o005 already
+    again = network.order("bp-o005").model_copy(update={"id": "bp-o005-again"})
+    only = network.model_copy(update={"orders": (again,)})
+    store, _ = load_database(only, tmp_path / "clearing.sqlite")
+    try:
+        allocated = allocate_orders(only, store, provider=HttpQuoteProvider(running),
+                                    catalog=HubCatalogSearch(running.http, running.hub_url))
+        (first,) = allocated.sub_orders
+        failed = first.order.supplier_id
+        assert failed in COATERS
+        other = next(c for c in COATERS if c != failed)
+        node = running.node(failed).service
+        node.stop(kill=True)
+        try:
+            aas = Path(demo.summary.report_file).parent / "aas" / "designs"
+            contracts, final = contract_all(running, allocated, store, lambda design: aas / f"{design}.json",
+                                            tmp_path / "received")
+        finally:
+            node.start()
+            node.wait_ready("/.well-known/dspace-version", NODE_READY_TIMEOUT_S)
+        with store.transaction() as uow:
+            given_up = uow.orders.get(first.order.id).status
+    finally:
+        store.close()
+    (row,) = contracts.replacements
+    assert row.sub_order_id == first.order.id and row.failed_partner == failed and "did not answer" in row.reason
+    assert contracts.reallocated == 1 and contracts.waiting == 0 and row.waiting_units == 0
+    assert given_up is OrderStatus.CANCELLED and final.cancelled == (first.order.id,)
+    (replacement,) = final.sub_orders
+    assert row.replaced_by == (replacement.order.id,) and replacement.order.supplier_id == other
+    assert replacement.order.id != first.order.id and replacement.order.quantity == first.order.quantity
+    (contract,) = contracts.contracts
+    assert contract.partner == other and contract.consumer_state == contract.provider_state == "FINALIZED"
+    assert contract.transfer_state == "COMPLETED" and contract.offered_sha256 == contract.received_sha256
+    held = api(demo, other, f"/orders/{replacement.order.id}")
+    assert held.status_code == 200 and held.json()["order"]["supplier_id"] == other
+    assert api(demo, other, f"/designs/{replacement.order.design_id}").status_code == 200
+    # never lost: every unit of the order's packages is with a partner or in house
+    for package in final.results[again.id].packages:
+        assert package.split.quantity_allocated == package.package.quantity and package.split.quantity_waiting == 0
+
+
+COATERS = ("rijnmond-coat", "tweede-coat")
+
+
+def _with_a_second_coater(brainport: RegionalNetwork) -> RegionalNetwork:
+    """Brainport plus a second powder coater near Eindhoven (a copy of rijnmond-coat's machines)."""
+    data = brainport.model_dump(mode="json")
+    original = next(c for c in data["companies"] if c["id"] == "rijnmond-coat")
+    data["companies"].append({**original, "id": "tweede-coat", "name": "Tweede Coating B.V.", "kvk": "99120499",
+                              "vat_id": "NL899120499B01", "hub_id": "hub-brainport",
+                              "address": {**original["address"], "city": "Helmond", "postal_code": "5700 AA",
+                                          "latitude": 51.4793, "longitude": 5.6570}})
+    data["companies"] = [{k: v for k, v in c.items() if k != "peppol_id"} for c in data["companies"]]
+    for machine in [m for m in data["machines"] if m["company_id"] == "rijnmond-coat"]:
+        data["machines"].append({**machine, "id": "tc-" + machine["id"], "company_id": "tweede-coat"})
+    return RegionalNetwork.model_validate(data)
 
 
 def test_report_shows_the_processes(demo: NetworkDemo) -> None:

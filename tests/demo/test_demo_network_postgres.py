@@ -3,11 +3,12 @@ and what one node stores is not in another's."""
 
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
 from fabnet.scenarios import load_scenario
-from fabnet.scenarios.demo_network.nodes import node_database_url, prepare_schema
+from fabnet.scenarios.demo_network.nodes import node_database_url, prepare_schema, start_network
 from fabnet.service.node_runtime import open_node_store
 from fabnet.store.engine import URL_VARIABLE
 
@@ -51,3 +52,26 @@ def test_each_node_has_its_own_schema(postgres_url: str, tmp_path: Path, monkeyp
             assert uow.companies.count() == 0
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_nodes_started_with_the_variable_set_use_their_own_schema(postgres_url: str, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variable is in the environment the node processes inherit, and the configuration layers put it before
+    the URL in a node's file: the network must keep it from them, or every node would share one schema (and the
+    demo's admin token, written into the node's own schema, would not be found)."""
+    monkeypatch.setenv(URL_VARIABLE, postgres_url)
+    scenario = load_scenario("brainport")
+    two = scenario.model_copy(update={"companies": scenario.companies[:2]})
+    running = start_network(two, tmp_path / "network", scenario="brainport")
+    try:
+        for node in running.nodes.values():
+            assert "search_path%3Dnode_" in node.database_url
+            company = httpx.get(node.url + "/api/v1/company", headers=node.auth, timeout=30.0)
+            assert company.status_code == 200, company.text
+            assert company.json()["company"]["id"] == node.company_id
+            with node.store() as store, store.transaction() as uow:
+                assert {o.supplier_id for o in uow.orders.list()} == {node.company_id}
+        assert (tmp_path / "network" / "hub" / "hub.sqlite").is_file(), "the hub keeps SQLite in its folder"
+    finally:
+        running.stop()

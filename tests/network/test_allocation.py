@@ -13,7 +13,7 @@ from fabnet.network.allocation import (
     candidates,
     reallocate,
 )
-from fabnet.network.catalog import CapabilityCatalog
+from fabnet.network.catalog import CapabilityCatalog, CapabilityQuery, SearchResult
 from fabnet.network.members import InProcessQuoteProvider
 from fabnet.network.quotes import QuoteStatus
 from fabnet.scenarios import load_scenario
@@ -175,3 +175,29 @@ def test_a_package_no_single_member_can_do_goes_out_per_operation(brainport: Reg
     assert {(s.operation_keys, s.order.supplier_id) for s in subs} == {(("cut",), "kempenplaat"),
                                                                         (("bend",), "buigwerk")}
     assert len({s.order.id for s in result.sub_orders}) == len(result.sub_orders)
+
+
+class _RecordingSearch:
+    """A `CapabilitySearch` other than the catalog itself (as the hub's over HTTP is): allocation only searches."""
+
+    def __init__(self, catalog: CapabilityCatalog) -> None:
+        self.catalog = catalog
+        self.queries: list[CapabilityQuery] = []
+
+    def search(self, query: CapabilityQuery) -> SearchResult:
+        self.queries.append(query)
+        return self.catalog.search(query)
+
+
+def test_allocation_takes_its_candidates_from_any_capability_search(two_coaters: RegionalNetwork) -> None:
+    catalog = CapabilityCatalog.from_network(two_coaters)
+    recording = _RecordingSearch(catalog)
+    provider = InProcessQuoteProvider(two_coaters)
+    through = allocate(Marketplace(two_coaters, recording, provider), "bp-o005")
+    direct = allocate(Marketplace(two_coaters, catalog, provider), "bp-o005")
+    assert recording.queries and all(q.skill for q in recording.queries)
+    assert through.model_dump() == direct.model_dump()
+    replaced = reallocate(Marketplace(two_coaters, recording, provider), through,
+                          through.sub_orders[0].order.supplier_id)
+    assert any(through.sub_orders[0].order.supplier_id in q.exclude_companies for q in recording.queries)
+    assert through.sub_orders[0].order.supplier_id not in {s.order.supplier_id for s in replaced.sub_orders}

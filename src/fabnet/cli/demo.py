@@ -35,8 +35,10 @@ def demo(
                                                                        "them.")] = False,
 ) -> None:
     """Run the reference network (brainport) end to end: the hub and one node per company as separate processes
-    on loopback; RFQs over HTTP, contracts and design transfers over DSP, CP-SAT schedules, twin forecast,
-    zero-defect loop with telemetry over MQTT, Peppol invoices and netting; writes summary.json and report.html."""
+    on loopback; partners found in the hub's catalog, RFQs over HTTP, contracts and design transfers over DSP (a
+    partner failing there is replaced), each node scheduling its orders with CP-SAT and forecasting them in its
+    twin, zero-defect loop with telemetry over MQTT, Peppol invoices and netting; writes summary.json and
+    report.html."""
     from fabnet.scenarios.demo.settings import STAGES, DemoError, DemoOptions
 
     if in_process and keep_running:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from fabnet.domain import Design, Order, OrderStatus, RegionalNetwork
 from fabnet.domain.skills import skill_definition
-from fabnet.network.catalog import CapabilityCatalog, CapabilityQuery
+from fabnet.network.catalog import CapabilityQuery, CapabilitySearch
 from fabnet.network.quotes import (
     MemberQuote,
     MemberUnavailable,
@@ -99,10 +99,11 @@ class AllocationResult(BaseModel):
 
 @dataclass(frozen=True)
 class Marketplace:
-    """What allocation works with: the network's records, the hub catalog and the RFQ channel."""
+    """What allocation works with: the network's records, the hub catalog (in process or the hub's over HTTP) and
+    the RFQ channel."""
 
     network: RegionalNetwork
-    catalog: CapabilityCatalog
+    catalog: CapabilitySearch
     provider: QuoteProvider
     weights: AllocationWeights = field(default_factory=AllocationWeights)
     max_candidates: int = 6
@@ -254,7 +255,7 @@ def _queries(package: WorkPackage, skills: Sequence[str], exclude: Iterable[str]
     return queries
 
 
-def candidates(catalog: CapabilityCatalog, package: WorkPackage, exclude: Iterable[str] = ()) -> list[str]:
+def candidates(catalog: CapabilitySearch, package: WorkPackage, exclude: Iterable[str] = ()) -> list[str]:
     """Members with a capable machine for every operation of the package, best ranked first."""
     excluded = tuple(sorted(set(exclude)))
     ranked: list[str] | None = None

@@ -24,7 +24,7 @@ parts), free capacity, nearness (when a site is given) and cheapness of the hour
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -185,6 +185,14 @@ class SearchResult(BaseModel):
     def companies(self) -> list[str]:
         """The distinct companies of the matches, best first."""
         return list(dict.fromkeys(m.company_id for m in self.matches))
+
+
+class CapabilitySearch(Protocol):
+    """Where allocation finds candidates: a catalog in this process, or the hub's catalog over HTTP."""
+
+    def search(self, query: CapabilityQuery) -> SearchResult:
+        """The capable machines for the query, best first; CatalogError for a query the catalog rejects."""
+        ...
 
 
 class CatalogStats(BaseModel):
@@ -449,6 +457,7 @@ def weekly_shift_minutes(machine: Machine) -> float:
 __all__ = [
     "CapabilityCatalog",
     "CapabilityQuery",
+    "CapabilitySearch",
     "CatalogError",
     "CatalogMatch",
     "CatalogStats",

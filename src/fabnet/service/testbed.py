@@ -38,12 +38,15 @@ class Service:
     command: list[str]
     process: subprocess.Popen | None = None
     log: Path | None = None
+    unset: tuple[str, ...] = ()
+    """environment variables the process does not inherit"""
 
     def start(self) -> None:
         self.log = self.folder / "service.log"
+        environment = {k: v for k, v in os.environ.items() if k not in self.unset}
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT, cwd=self.folder,
-                                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                            env={**environment, "PYTHONUNBUFFERED": "1"})
 
     def wait_ready(self, path: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
@@ -87,6 +90,9 @@ class Testbed:
     nodes: dict[str, Service] = field(default_factory=dict)
     keys: dict[str, KeyPairs] = field(default_factory=dict)
     registry: HubRegistry | None = None
+    own_databases: bool = False
+    """True: the processes do not inherit FABNET_DATABASE_URL, which would come before the URL in a node's file
+    (a node given its own database, e.g. its own PostgreSQL schema); the hub keeps SQLite in its folder."""
 
     def __post_init__(self) -> None:
         # every service runs in its own folder, so a relative root (`fabnet demo` with its default `out/demo`)
@@ -97,14 +103,20 @@ class Testbed:
         port = free_port()
         folder = self.root / "hub"
         folder.mkdir(parents=True, exist_ok=True)
-        config = HubConfig(hub_id="urn:fabnet:hub:testbed", port=port, data_dir=folder)
+        # with own databases the hub's registry here and the hub process both use the SQLite file in its folder
+        database = f"sqlite:///{folder / 'hub.sqlite'}" if self.own_databases else None
+        config = HubConfig(hub_id="urn:fabnet:hub:testbed", port=port, data_dir=folder, database_url=database)
         self.registry = HubRegistry(config)
         command = [*serve_command(), "hub", "--data-dir", str(folder), "--port", str(port),
                    "--hub-id", config.hub_id]
-        self.hub = Service("hub", config.base_url, folder, command)
+        self.hub = Service("hub", config.base_url, folder, command, unset=self._unset)
         self.hub.start()
         self.hub.wait_ready("/trust/anchor")
         return self.hub
+
+    @property
+    def _unset(self) -> tuple[str, ...]:
+        return ("FABNET_DATABASE_URL",) if self.own_databases else ()
 
     def member_id(self, name: str) -> str:
         return f"urn:fabnet:member:{name}"
@@ -142,7 +154,8 @@ class Testbed:
             }
             config_file = folder / "node.json"
             config_file.write_text(json.dumps(config), encoding="utf-8")
-            service = Service(spec.name, url, folder, [*serve_command(), "node", "--config", str(config_file)])
+            service = Service(spec.name, url, folder, [*serve_command(), "node", "--config", str(config_file)],
+                              unset=self._unset)
             service.start()
             self.nodes[spec.name] = service
             started.append(service)

@@ -43,10 +43,12 @@ seed {{ s.options.seed }}</p>
 {% if s.network %}
 <h2 id="network">The network's processes</h2>
 <p>The hub at <code>{{ s.network.hub_url }}</code> (pid {{ s.network.hub_pid }}) and one node per company, each a
-separate uvicorn process with its own database; RFQs went over HTTP between the nodes
-({{ s.network.rfqs_sent }} sent, {{ s.network.rfqs_answered }} answered), contracts and designs over the Dataspace
-Protocol{% if s.network.telemetry %}, telemetry over MQTT ({{ s.network.telemetry.broker_kind }} broker
-{{ s.network.telemetry.broker }}){% endif %}.</p>
+separate uvicorn process with its own database. Allocation found its candidates with the hub's catalog search
+({{ s.network.catalog_machines }} machines published by the nodes, {{ s.network.catalog_searches }} searches over
+HTTP); RFQs went over HTTP between the nodes ({{ s.network.rfqs_sent }} sent, {{ s.network.rfqs_answered }}
+answered), contracts and designs over the Dataspace Protocol; each node scheduled its own orders and forecast
+them in its twin when the demo asked it over HTTP{% if s.network.telemetry %}, telemetry over MQTT
+({{ s.network.telemetry.broker_kind }} broker {{ s.network.telemetry.broker }}){% endif %}.</p>
 <table><tr><th>company</th><th>node</th><th class="num">pid</th><th>database</th><th>imported</th></tr>
 {% for n in s.network.nodes %}<tr><td>{{ n.company_id }}</td><td><a href="{{ n.url }}/">{{ n.url }}</a></td>
 <td class="num">{{ n.pid }}</td><td><small>{{ n.database }}</small></td>
@@ -62,6 +64,17 @@ Protocol{% if s.network.telemetry %}, telemetry over MQTT ({{ s.network.telemetr
 <td><small>{{ c.offered_sha256[:16] }}… {{ '=' if c.offered_sha256 == c.received_sha256 else '≠' }}
 {{ c.received_sha256[:16] }}…</small></td><td>{{ s.network.sub_order_statuses.get(c.sub_order_id, '') }}</td></tr>
 {% endfor %}</table>
+{% if s.contracts.replacements %}
+<h3>Partners that failed after allocation</h3>
+<p>{{ s.contracts.reallocated }} re-allocated to other partners, {{ s.contracts.waiting }} waiting (no order is
+dropped).</p>
+<table><tr><th>sub-order</th><th>order</th><th>failed partner</th><th>why</th><th>taken over by</th>
+<th class="num">units waiting</th></tr>
+{% for r in s.contracts.replacements %}<tr><td>{{ r.sub_order_id }}</td><td>{{ r.order_id }}</td>
+<td>{{ r.failed_partner }}</td><td><small>{{ r.reason }}</small></td><td>{{ r.replaced_by | join(', ') }}</td>
+<td class="num">{{ r.waiting_units }}</td></tr>
+{% endfor %}</table>
+{% endif %}
 {% endif %}
 {% endif %}
 

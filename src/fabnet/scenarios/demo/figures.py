@@ -83,8 +83,12 @@ def _network_figures(summary: DemoSummary) -> list[Figure]:
         Figure("processes", "hub + company nodes (separate processes)", f"1 + {len(network.nodes)}"),
         Figure("processes", "RFQs over HTTP: sent / answered / node down",
                f"{network.rfqs_sent} / {network.rfqs_answered} / {sum(network.rfqs_unanswered.values())}"),
+        Figure("processes", "machines in the hub's catalog / catalog searches over HTTP",
+               f"{network.catalog_machines} / {network.catalog_searches}"),
         Figure("processes", "DSP contracts FINALIZED on both nodes / designs transferred (hash match)",
                f"{contracts.finalized_both_sides} / {contracts.transfers_completed} ({contracts.hashes_matching})"),
+        Figure("processes", "partners failed after allocation: re-allocated / waiting",
+               f"{contracts.reallocated} / {contracts.waiting}"),
         Figure("processes", "sub-order statuses at the partners",
                ", ".join(f"{count} {status}" for status, count in sorted(_count(network.sub_order_statuses).items()))
                or "none"),

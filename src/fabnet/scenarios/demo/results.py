@@ -261,12 +261,30 @@ class ContractRow(_Result):
     bytes: int
 
 
+class ReplacementRow(_Result):
+    """A sub-order whose partner failed after allocation, and where its work went."""
+
+    sub_order_id: str
+    order_id: str
+    failed_partner: str
+    reason: str
+    replaced_by: tuple[str, ...]
+    """the new sub-orders (with other partners) that took the work over"""
+    waiting_units: int
+    """units of the customer order that no member took over (waiting for re-allocation)"""
+
+
 class ContractsResult(_Result):
     contracts: tuple[ContractRow, ...]
     finalized_both_sides: int
     transfers_completed: int
     hashes_matching: int
     bytes_transferred: int
+    replacements: tuple[ReplacementRow, ...] = ()
+    reallocated: int = 0
+    """sub-orders whose failed partner was replaced in full (by other partners, or the receiver itself)"""
+    waiting: int = 0
+    """sub-orders whose failed partner left work that no other member took (reported, never dropped)"""
 
 
 class NodeRow(_Result):
@@ -305,6 +323,10 @@ class NetworkResult(_Result):
     """sub-order → its status on the partner's node, read back over HTTP at the end"""
     flows_recorded: int
     """order flows reported to the hub (0 when the hub has no flows API)"""
+    catalog_machines: int = 0
+    """machines the nodes published to the hub's catalog"""
+    catalog_searches: int = 0
+    """searches of the hub's catalog over HTTP that named the RFQs' candidates"""
     telemetry: TelemetryResult | None = None
 
 

@@ -50,12 +50,22 @@ def schedule_company(
     network: RegionalNetwork, company_id: str, folder: Path, root: Path, options: SolveOptions
 ) -> ScheduledCompany:
     """Plan, solve, check and compare one supplier's schedule; write its files."""
-    company = network.company(company_id)
     problem, warnings = problem_from_orders(network, company_id)
     first_come, dispatch, solution = solve_from_best_dispatch(problem, options)
     if solution.status not in ("OPTIMAL", "FEASIBLE"):
         raise ValueError(f"company {company_id}: CP-SAT found no schedule ({solution.status}) "
                          f"within {options.time_limit:g} s")
+    return record_schedule(network, company_id, problem, solution, tuple(warnings),
+                           kpis(problem, first_come), kpis(problem, dispatch), folder, root)
+
+
+def record_schedule(
+    network: RegionalNetwork, company_id: str, problem: Problem, solution: Solution, warnings: tuple[str, ...],
+    fcfs: Kpis, dispatch: Kpis, folder: Path, root: Path,
+) -> ScheduledCompany:
+    """Check a solved schedule independently, compare it with the dispatching baselines, write its files (problem,
+    solution, Gantt chart): wherever it was solved, in this process or by the company's node."""
+    company = network.company(company_id)
     report = check(problem, solution)
     problem_file = folder / f"{company_id}.problem.json"
     solution_file = folder / f"{company_id}.solution.json"
@@ -65,15 +75,14 @@ def schedule_company(
     chart = build_gantt(problem, solution, f"{company.name}: CP-SAT schedule")
     gantt_file.write_text(render_gantt_html(chart), encoding="utf-8")
     cpsat = kpis(problem, solution)
-    baseline = kpis(problem, first_come)
     result = CompanySchedule(
         company_id=company_id, company_name=company.name, jobs=len(problem.jobs),
         operations=sum(len(job.operations) for job in problem.jobs), machines=len(problem.machines),
-        warnings=tuple(warnings), status=solution.status, solve_seconds=solution.runtime_s,
+        warnings=warnings, status=solution.status, solve_seconds=solution.runtime_s,
         lower_bound=solution.lower_bound, feasible=report.feasible,
         violations=tuple(f"{v.kind}: {v.message}" for v in report.violations),
-        cpsat=cpsat, fcfs=baseline, atcs=kpis(problem, dispatch),
-        changeover_saved_min=baseline.total_changeover_min - cpsat.total_changeover_min,
+        cpsat=cpsat, fcfs=fcfs, atcs=dispatch,
+        changeover_saved_min=fcfs.total_changeover_min - cpsat.total_changeover_min,
         problem_file=problem_file.relative_to(root).as_posix(),
         solution_file=solution_file.relative_to(root).as_posix(),
         gantt_file=gantt_file.relative_to(root).as_posix(),

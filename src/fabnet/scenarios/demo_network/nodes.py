@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from fabnet.domain import RegionalNetwork
+from fabnet.domain import Company, RegionalNetwork
+from fabnet.scenarios.demo_network.hub_catalog import publish_listings
 from fabnet.service import users
 from fabnet.service.node_runtime import open_node_store
 from fabnet.service.testbed import NodeSpec, Service, Testbed
@@ -95,6 +96,8 @@ class RunningNetwork:
     testbed: Testbed
     nodes: dict[str, CompanyNode] = field(default_factory=dict)
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=httpx.Timeout(10.0, read=120.0)))
+    listed_machines: int = 0
+    """machines the nodes published to the hub's catalog"""
 
     @property
     def hub_url(self) -> str:
@@ -118,52 +121,84 @@ def start_network(network: RegionalNetwork, root: Path, *, scenario: str, admin_
                   on_step: Callable[[str, int], None] = lambda _detail, _steps: None) -> RunningNetwork:
     """Start the hub and one node per company (in parallel, each migrating its own database), give every node an
     admin (with `admin_password` a login for the dashboards, else API tokens only), load each company's slice of
-    the scenario through its node's `POST /api/v1/import`, and add the hub's member directory to every node.
+    the scenario through its node's `POST /api/v1/import`, publish each company's machines to the hub's catalog
+    with its node's credential, and add the hub's member directory to every node.
     On any failure every started process is stopped. `on_step` hears of progress (a detail, steps done)."""
-    testbed = Testbed(root)
+    testbed = Testbed(root, own_databases=True)  # each node's URL is in its file, its own schema there
     running = RunningNetwork(testbed)
     try:
         testbed.start_hub()
         on_step(f"hub up at {testbed.hub.url if testbed.hub else '?'}; starting {len(network.companies)} nodes", 1)
-        specs, urls = [], {}
-        for company in network.companies:
-            folder = root / company.id
-            (folder / "data").mkdir(parents=True, exist_ok=True)
-            urls[company.id] = node_database_url(folder, company.id)
-            prepare_schema(urls[company.id])
-            specs.append(NodeSpec(company.id, company.kvk, extra={"database_url": urls[company.id],
-                                                                  "retry_max_delay_s": 2.0}))
+        specs = [_spec(testbed, company) for company in network.companies]
         services = testbed.start_nodes(specs, timeout=NODE_READY_TIMEOUT_S)
         testbed.refresh_trust()
-        for company, service in zip(network.companies, services, strict=True):
-            node = CompanyNode(company.id, service, urls[company.id], {}, admin_password)
-            with node.store() as store:
-                users.add_user(store, ADMIN_USER, ADMIN_ROLE, admin_password)
-                node.admin_token = users.issue_token(store, ADMIN_USER, name="fabnet demo")
-            running.nodes[company.id] = node
+        for company, spec, service in zip(network.companies, specs, services, strict=True):
+            running.nodes[company.id] = _with_admin(CompanyNode(company.id, service, spec.extra["database_url"], {},
+                                                                admin_password))
         with ThreadPoolExecutor(max_workers=4) as pool:
             for node, imported in zip(running.nodes.values(), pool.map(
                     lambda n: _import(running, n, scenario), running.nodes.values()), strict=True):
                 node.records = imported
                 on_step(f"{node.company_id}: {imported['orders']} orders, {imported['machines']} machines", 1)
+        running.listed_machines = publish_listings(testbed, running.hub_url, network)
+        on_step(f"{running.listed_machines} machines published to the hub's catalog", 0)
         for node in running.nodes.values():
-            with node.store() as store, store.transaction() as uow:
-                for hub in network.hubs:
-                    if uow.hubs.find(hub.id) is None:
-                        uow.hubs.put(hub)
-                for company in network.companies:
-                    if uow.companies.find(company.id) is None:
-                        uow.companies.put(company)
+            _add_directory(node, network)
     except BaseException:
         running.stop()
         raise
     return running
 
 
-def _import(running: RunningNetwork, node: CompanyNode, scenario: str) -> dict[str, int]:
-    body = {"scenario": scenario, "company_id": node.company_id}
+def join_network(running: RunningNetwork, network: RegionalNetwork, company_id: str) -> CompanyNode:
+    """A company of `network` (given whole: e.g. the scenario with a company added) joins the running network the
+    way the others did: onboarded at the hub, its node started and given its slice, its machines published to the
+    hub's catalog, and every node's member directory extended."""
+    company = network.company(company_id)
+    spec = _spec(running.testbed, company)
+    (service,) = running.testbed.start_nodes([spec], timeout=NODE_READY_TIMEOUT_S)
+    running.testbed.refresh_trust()
+    node = running.nodes[company.id] = _with_admin(CompanyNode(company.id, service, spec.extra["database_url"], {}))
+    node.records = _import(running, node, network.name, network)
+    running.listed_machines += publish_listings(running.testbed, running.hub_url, network, (company.id,))
+    for each in running.nodes.values():
+        _add_directory(each, network)
+    return node
+
+
+def _spec(testbed: Testbed, company: Company) -> NodeSpec:
+    folder = testbed.root / company.id
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    url = node_database_url(folder, company.id)
+    prepare_schema(url)
+    return NodeSpec(company.id, company.kvk, extra={"database_url": url, "retry_max_delay_s": 2.0})
+
+
+def _with_admin(node: CompanyNode) -> CompanyNode:
+    with node.store() as store:
+        users.add_user(store, ADMIN_USER, ADMIN_ROLE, node.admin_password)
+        node.admin_token = users.issue_token(store, ADMIN_USER, name="fabnet demo")
+    return node
+
+
+def _add_directory(node: CompanyNode, network: RegionalNetwork) -> None:
+    """The hubs and member companies the node does not hold yet (its slice names only its own partners)."""
+    with node.store() as store, store.transaction() as uow:
+        for hub in network.hubs:
+            if uow.hubs.find(hub.id) is None:
+                uow.hubs.put(hub)
+        for company in network.companies:
+            if uow.companies.find(company.id) is None:
+                uow.companies.put(company)
+
+
+def _import(running: RunningNetwork, node: CompanyNode, scenario: str,
+            network: RegionalNetwork | None = None) -> dict[str, int]:
+    body: dict[str, object] = {"scenario": scenario, "company_id": node.company_id}
+    if network is not None:
+        body["network"] = network.model_dump(mode="json", exclude_computed_fields=True)
     response = running.http.post(node.url + "/api/v1/import", json=body, headers=node.auth)
     if response.status_code != 200:
         raise RuntimeError(f"node {node.company_id}: import refused ({response.status_code}): {response.text[:200]}")
-    body = response.json()
-    return {kind: body[kind] for kind in ("companies", "machines", "designs", "orders")}
+    answer = response.json()
+    return {kind: answer[kind] for kind in ("companies", "machines", "designs", "orders")}

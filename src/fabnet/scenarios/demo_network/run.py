@@ -1,6 +1,8 @@
 """The network demo (issue 7 §4): the hub and one node per company as separate processes on loopback, the scenario's
-orders through RFQs over HTTP, contracts and design transfers over DSP, scheduling, the twin, zero defects with
-telemetry over MQTT, invoices and netting — each stage the same function as in the single-process demo.
+orders through the hub's catalog and RFQs over HTTP, contracts and design transfers over DSP (a partner failing
+there is replaced), each node scheduling its own orders and forecasting them in its twin over HTTP, zero defects
+with telemetry over MQTT, invoices and netting — each stage built from the same functions as the single-process
+demo.
 
 The stages that work on the whole network at once (allocation, invoicing and netting) keep their records in the
 hub's clearing database (`fabnet.sqlite` in the output folder); each company's own records — its slice of the
@@ -38,14 +40,22 @@ from fabnet.scenarios.demo.results import (
     TelemetryResult,
     TwinResult,
 )
-from fabnet.scenarios.demo.schedules import ScheduledCompany, schedule_company, store_schedule, summarise_schedules
+from fabnet.scenarios.demo.schedules import ScheduledCompany, summarise_schedules
 from fabnet.scenarios.demo.schedules import suppliers as suppliers_of
 from fabnet.scenarios.demo.settings import DemoError, DemoLayout, DemoObserver, DemoOptions, SilentObserver
 from fabnet.scenarios.demo.store_load import load_database
-from fabnet.scenarios.demo.twin_forecast import forecast_company, summarise_forecasts
+from fabnet.scenarios.demo.twin_forecast import summarise_forecasts
 from fabnet.scenarios.demo.zero_defects import busiest_machine, run_zero_defects
 from fabnet.scenarios.demo_network.contracts import contract_all
+from fabnet.scenarios.demo_network.hub_catalog import HubCatalogSearch
 from fabnet.scenarios.demo_network.hub_flows import report_flows
+from fabnet.scenarios.demo_network.hub_kpis import send_kpi_reports
+from fabnet.scenarios.demo_network.node_planning import (
+    NODES_AT_ONCE,
+    forecast_nodes,
+    node_solve_options,
+    schedule_nodes,
+)
 from fabnet.scenarios.demo_network.nodes import RunningNetwork, start_network
 from fabnet.scenarios.demo_network.rfq_client import HttpQuoteProvider
 from fabnet.scenarios.demo_network.settings import MODE, NOTE
@@ -145,60 +155,58 @@ def _stages_on(running: RunningNetwork, network: RegionalNetwork, options: DemoO
             lambda r: f"{len(r.files)} files, all verify with aas-core3.1 ({r.findings} findings)",
         )
         provider = HttpQuoteProvider(running)
+        catalog = HubCatalogSearch(running.http, running.hub_url)
         allocated = stages.run(
             "allocation", len(network.orders),
             lambda: allocate_orders(network, store, lambda d: observer.advanced("allocation", d), provider=provider,
-                                    workers=ALLOCATION_WORKERS),
-            lambda r: f"{provider.sent} RFQs over HTTP ({provider.answered} answered); {r.result.allocated} orders "
-                      f"with work for partners, {len(r.sub_orders)} sub-orders (EUR {r.result.total_price_eur}), "
-                      f"{r.result.waiting} waiting",
+                                    catalog=catalog, workers=ALLOCATION_WORKERS),
+            lambda r: f"{catalog.searches} searches of the hub's catalog, {provider.sent} RFQs over HTTP "
+                      f"({provider.answered} answered); {r.result.allocated} orders with work for partners, "
+                      f"{len(r.sub_orders)} sub-orders (EUR {r.result.total_price_eur}), {r.result.waiting} waiting",
         )
-        factory = allocated.network
-        contracts = stages.run(
+        contracts, allocated = stages.run(
             "contracts", len(allocated.sub_orders),
-            lambda: contract_all(running, allocated.sub_orders,
+            lambda: contract_all(running, allocated, store,
                                  lambda design_id: layout.aas / "designs" / f"{design_id}.json",
                                  options.out / "network" / "received",
                                  lambda d: observer.advanced("contracts", d)),
-            lambda r: f"{r.finalized_both_sides} contracts FINALIZED on both nodes, {r.transfers_completed} designs "
-                      f"transferred ({r.hashes_matching} hashes match, {r.bytes_transferred:,} bytes)",
+            lambda r: f"{r[0].finalized_both_sides} contracts FINALIZED on both nodes, {r[0].transfers_completed} "
+                      f"designs transferred ({r[0].hashes_matching} hashes match, {r[0].bytes_transferred:,} bytes)"
+                      + (f"; {len(r[0].replacements)} failed partners replaced ({r[0].reallocated} re-allocated, "
+                         f"{r[0].waiting} waiting)" if r[0].replacements else ""),
         )
+        factory = allocated.network
         flows = report_flows(running, network, allocated.sub_orders)
         supplier_ids = suppliers_of(factory)
         solve_options = SolveOptions(time_limit=options.time_limit, workers=options.workers, seed=options.seed)
 
         def scheduling_work() -> list[ScheduledCompany]:
-            done = []
-            for company_id in supplier_ids:
-                observer.advanced("scheduling", f"solving {company_id}", 0)
-                scheduled = schedule_company(factory, company_id, layout.schedules, layout.root, solve_options)
-                if not scheduled.result.feasible:
-                    raise ValueError(f"company {company_id}: the checker rejects the CP-SAT schedule: "
-                                     f"{scheduled.result.violations[0]}")
-                with running.node(company_id).store() as node_store:
-                    store_schedule(node_store, factory, scheduled)
-                done.append(scheduled)
-                observer.advanced("scheduling", f"{company_id}: {scheduled.result.status}, stored in its node")
-            return done
+            each = node_solve_options(solve_options)
+            observer.advanced("scheduling", f"{NODES_AT_ONCE} nodes at a time solve their own orders "
+                                            f"({each.workers} CP-SAT worker(s), {each.time_limit:g} s each)", 0)
+            return schedule_nodes(
+                running, factory, supplier_ids, solve_options, layout.schedules, layout.root,
+                lambda c: observer.advanced("scheduling", f"{c.result.company_id}: {c.result.status} by its node, "
+                                                          f"checked feasible"))
 
         scheduled = stages.run(
             "scheduling", len(supplier_ids), scheduling_work,
-            lambda r: f"{len(r)} companies, all checked feasible, each schedule in its own node's database",
+            lambda r: f"{len(r)} nodes each scheduled its own orders over HTTP, all checked feasible here; "
+                      f"{sum(c.result.changeover_saved_min for c in r) / 60:.1f} h changeover saved against FCFS",
         )
         scheduling = summarise_schedules([c.result for c in scheduled])
 
         def twin_work() -> TwinResult:
-            forecasts = []
-            for company in scheduled:
-                observer.advanced("twin", f"{options.replications} replications of {company.result.company_id}", 0)
-                forecasts.append(forecast_company(factory, company, options.replications, options.seed, layout.twin,
-                                                  layout.root))
-                observer.advanced("twin", f"{company.result.company_id} done")
+            observer.advanced("twin", f"{options.replications} replications in each node's twin", 0)
+            forecasts = forecast_nodes(running, factory, [c.result.company_id for c in scheduled],
+                                       options.replications, options.seed, layout.twin, layout.root,
+                                       lambda f: observer.advanced("twin", f"{f.company_id} done by its node"))
             return summarise_forecasts(forecasts, options.replications)
 
         twin = stages.run(
             "twin", len(scheduled), twin_work,
-            lambda r: f"{r.orders_p90_on_time}/{r.orders} orders ≥ 90 % on time, mean OEE {r.mean_oee:.0%}")
+            lambda r: f"{r.orders_p90_on_time}/{r.orders} orders ≥ 90 % on time, mean OEE {r.mean_oee:.0%} "
+                      f"(each node's forecast over HTTP)")
         telemetry: dict[str, TelemetryResult] = {}
 
         def quality_work() -> QualityResult:
@@ -232,6 +240,7 @@ def _stages_on(running: RunningNetwork, network: RegionalNetwork, options: DemoO
                                     on_invoice=lambda d: observer.advanced("billing", d))
             observer.advanced("billing", "invoices into the sellers' and buyers' nodes", 0)
             _invoices_to_nodes(running, store)
+            observer.advanced("billing", send_kpi_reports(running, network.origin).headline, 0)
             return result
 
         billing = stages.run(
@@ -249,6 +258,7 @@ def _stages_on(running: RunningNetwork, network: RegionalNetwork, options: DemoO
         rfqs_sent=provider.sent, rfqs_answered=provider.answered, rfqs_unanswered=dict(provider.unavailable),
         rfq_failures=tuple(provider.failures),
         sub_order_statuses=statuses, flows_recorded=flows, telemetry=telemetry.get("result"),
+        catalog_machines=running.listed_machines, catalog_searches=catalog.searches,
     )
 
     def report_work() -> DemoSummary:
