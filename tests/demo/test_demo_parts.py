@@ -17,7 +17,7 @@ from fabnet.scenarios.demo.schedules import solve_from_best_dispatch
 from fabnet.scenarios.demo.settings import DemoError, DemoLayout, DemoOptions
 
 
-@pytest.mark.parametrize("option", [["--time-limit", "0"], ["--replications", "0"]])
+@pytest.mark.parametrize("option", [["--time-limit", "0"], ["--time-limit", "61"], ["--replications", "0"]])
 def test_bad_options_exit_2(tmp_path: Path, option: list[str]) -> None:
     result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), *option])
     assert result.exit_code == 2

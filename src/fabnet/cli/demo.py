@@ -22,7 +22,9 @@ def demo(
         "out/demo"
     ),
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="CP-SAT seconds per company, model building included.")] = 15.0,
+        "--time-limit", min=0.1, max=60.0,
+        help="CP-SAT seconds per company, model building included (at most 60: each node solves within one HTTP "
+             "request).")] = 15.0,
     replications: Annotated[int, typer.Option("--replications", min=1, help="Twin replications per company.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the solver, the twin and the signal simulator.")] = 2026,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
