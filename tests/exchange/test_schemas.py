@@ -109,3 +109,40 @@ def test_mutated_messages_never_crash_the_validator(base: str, key: str, value: 
         validate(document)
     except InvalidMessage as refused:
         assert str(refused)
+
+
+def _mutations(document: object, draw: st.DrawFn, depth: int = 0) -> object:
+    """`document` with a few of its values replaced, removed or added, at any depth."""
+    if isinstance(document, dict):
+        changed = {}
+        for key, value in document.items():
+            action = draw(st.sampled_from(["keep", "keep", "keep", "drop", "replace", "descend"]))
+            if action == "keep":
+                changed[key] = value
+            elif action == "replace":
+                changed[key] = draw(json_values)
+            elif action == "descend" and depth < 4:
+                changed[key] = _mutations(value, draw, depth + 1)
+        if draw(st.booleans()):
+            changed[draw(st.text(max_size=8))] = draw(json_values)
+        return changed
+    if isinstance(document, list):
+        items = [_mutations(item, draw, depth + 1) for item in document]
+        return items + draw(st.lists(json_values, max_size=1))
+    return document if draw(st.booleans()) else draw(json_values)
+
+
+@st.composite
+def mutated_messages(draw: st.DrawFn) -> tuple[str, object]:
+    base = draw(st.sampled_from(sorted(BUILT)))
+    return base, _mutations(BUILT[base], draw)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(case=mutated_messages())
+def test_the_fast_validator_accepts_only_what_the_reference_validator_accepts(case: tuple[str, object]) -> None:
+    from fabnet.exchange.schemas import fast_validator, validator
+
+    message_type, document = case
+    if fast_validator(message_type).is_valid(document):
+        assert validator(message_type).is_valid(document), f"fast accepts, reference refuses: {document}"
