@@ -1,8 +1,9 @@
 """The node's FastAPI app: DSP endpoints, the data plane and the management API, with the outbox and trust workers."""
 
 import asyncio
+import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from http import HTTPStatus
@@ -12,7 +13,10 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fabnet.exchange.outbox import RetryPolicy
 from fabnet.service import (
@@ -44,8 +48,93 @@ DSP_PREFIXES = (("/catalog/", dsp_io.Family.CATALOG), ("/negotiations/", dsp_io.
                 ("/transfers/", dsp_io.Family.TRANSFER))
 
 
-def create_node_app(config: NodeConfig) -> FastAPI:
-    """A node app for `config`; the database is opened and migrated here, the workers start with the app."""
+Express = Callable[[Request], Awaitable[Response | None]]
+"""An endpoint's own parsing for the common case of a request; None leaves the request to FastAPI."""
+
+
+async def _whole_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands out `body` (already read) once, then whatever the connection sends next."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+def is_plain(route: APIRoute) -> bool:
+    """Whether FastAPI does nothing for `route` but match its path: no dependencies, no body, query or header
+    parameters, only string path parameters and the request, and an endpoint that returns its own Response."""
+    dependant = route.dependant
+    return (not dependant.dependencies and not dependant.query_params and not dependant.header_params
+            and not dependant.cookie_params and not dependant.body_params and dependant.request_param_name is not None
+            and all(isinstance(convertor, StringConvertor) for convertor in route.param_convertors.values())
+            and inspect.iscoroutinefunction(route.endpoint))
+
+
+class PlainRoutes:
+    """ASGI middleware: a request for a plain route (`is_plain`) goes straight to its endpoint.
+
+    FastAPI's routing and dependency solving cost several times what a DSP handler's own Python does (the node
+    has some hundred routes); the DSP message endpoints read the raw request themselves, so nothing is lost.
+    `routes` are the routes of the first routers the app includes, in order: the first one that matches a
+    request's path and method is the one FastAPI would pick too (tests/exchange/test_plain_routes.py checks that
+    both answer alike). A match on a route that is not plain, or no match, goes on to FastAPI. `express` maps
+    (method, path) of a few management calls to their own parsing, which hands back to FastAPI what it does not
+    take (e.g. a body FastAPI refuses with its own message).
+    """
+
+    def __init__(self, app: ASGIApp, routes: Sequence[APIRoute], prefixes: tuple[str, ...],
+                 express: Mapping[tuple[str, str], Express]) -> None:
+        self.app = app
+        self.prefixes = prefixes
+        self.routes = [(route, is_plain(route)) for route in routes]
+        self.express = express
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):  # behind a path prefix: FastAPI's routing
+            path = scope["path"]
+            express = self.express.get((scope["method"], path))
+            if express is not None:
+                body = await _whole_body(receive)
+                response = await express(Request(scope, _replay(body, receive)))
+                if response is None:
+                    await self.app(scope, _replay(body, receive), send)
+                else:
+                    await response(scope, receive, send)
+                return
+            if path.startswith(self.prefixes):
+                method = scope["method"]
+                for route, plain in self.routes:
+                    match = route.path_regex.match(path)
+                    if match is None or method not in route.methods:
+                        continue
+                    if not plain:
+                        break
+                    scope["path_params"] = parameters = match.groupdict()
+                    scope["route"] = route
+                    request = Request(scope, receive)
+                    response = await route.endpoint(**parameters, **{route.dependant.request_param_name: request})
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def create_node_app(config: NodeConfig, plain_routes: bool = True) -> FastAPI:
+    """A node app for `config`; the database is opened and migrated here, the workers start with the app.
+    `plain_routes` False leaves every request to FastAPI's routing (tests compare the two)."""
     runtime = NodeRuntime(config)
 
     @asynccontextmanager
@@ -71,11 +160,13 @@ def create_node_app(config: NodeConfig) -> FastAPI:
             worker = OutboxWorker(runtime, RetryPolicy(max_delay=timedelta(seconds=config.retry_max_delay_s)))
             tasks = [asyncio.create_task(worker.run()), asyncio.create_task(trust_sync.keep_fresh(runtime, client)),
                      asyncio.create_task(maintenance.keep_tidy(runtime))]
+            runtime.keep_connection()
             try:
                 yield
             finally:
                 for task in tasks:
                     task.cancel()
+                runtime.close()
                 runtime.store.close()
 
     app = FastAPI(title="fabnet node", version="2025-1", lifespan=lifespan)
@@ -96,6 +187,11 @@ def create_node_app(config: NodeConfig) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     dsp_openapi.install(app)
+    if plain_routes:
+        # the DSP message routers: only the openapi/docs routes come before them, and match none of their paths
+        first = [route for module in routers[:4] for route in module.router.routes if isinstance(route, APIRoute)]
+        app.add_middleware(PlainRoutes, routes=first, prefixes=("/negotiations/", "/transfers/", "/catalog/"),
+                           express=routes_manage.EXPRESS)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -1,5 +1,6 @@
 """The node's management API (loopback only): what the CLI, tests and benchmarks drive the connector with."""
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,8 +112,42 @@ async def remote_dataset(body: dict, request: Request) -> Response:
 
 
 @router.post("/negotiations", status_code=201)
-async def start_negotiation(body: NegotiationStart, request: Request) -> Response:
-    runtime = runtime_of(request)
+async def start_negotiation(body: NegotiationStart, request: Request, wait_for: str | None = None,
+                            timeout: float = 10.0) -> Response:
+    """Start a negotiation; with `wait_for` (e.g. FINALIZED,TERMINATED) answer once it is in one of those states
+    or `timeout` s have passed, with its summary then: one call instead of a start and a long poll."""
+    return await _start_negotiation(runtime_of(request), request, body, wait_for, timeout)
+
+
+PLAIN_NUMBER = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
+
+
+async def express_start_negotiation(request: Request) -> Response | None:
+    """`start_negotiation` without FastAPI's routing and parameter solving, for the common case of a loopback
+    client with a well-formed request (the connector's hottest management call); None: let FastAPI answer it
+    (another client, or a body or parameter FastAPI would refuse with its own message)."""
+    if request.client is None or request.client.host not in LOOPBACK:
+        return None
+    if request.headers.get("content-type", "application/json").split(";")[0].strip().lower() != "application/json":
+        return None
+    names = [name for name, _ in request.query_params.multi_items()]
+    timeout = request.query_params.get("timeout", "10")
+    if len(names) != len(set(names)) or set(names) - {"wait_for", "timeout"} or not PLAIN_NUMBER.fullmatch(timeout):
+        return None
+    try:
+        body = NegotiationStart.model_validate_json(await request.body())
+    except ValidationError:
+        return None
+    return await _start_negotiation(runtime_of(request), request, body, request.query_params.get("wait_for"),
+                                    float(timeout))
+
+
+EXPRESS = {("POST", "/manage/negotiations"): express_start_negotiation}
+"""Management calls the node's PlainRoutes middleware answers without FastAPI when it can."""
+
+
+async def _start_negotiation(runtime: Any, request: Request, body: NegotiationStart, wait_for: str | None,
+                             timeout: float) -> Response:
     try:
         member = peer_client.peer_member(runtime, body.peer_url)
         offer = body.offer
@@ -125,9 +160,12 @@ async def start_negotiation(body: NegotiationStart, request: Request) -> Respons
                 raise ProtocolError(404, "unknown-offer", f"offer_id: {body.offer_id} is not in the peer's catalog")
         with runtime.work() as work:
             row = negotiation_flow.start(runtime, work, member.credential.member_id, body.peer_url, offer, body.auto)
+        if not wait_for:
             return JSONResponse(negotiation_flow.summary(row), status_code=201)
     except ProtocolError as error:
         return _error(error)
+    return await _current_state(runtime, row.pid, NegotiationRow, negotiation_flow, wait_for, min(timeout, 120.0),
+                                status=201)
 
 
 @router.get("/negotiations/{pid}")
@@ -178,15 +216,15 @@ async def transfer(pid: str, request: Request, wait_for: str | None = None, time
 
 
 async def _current_state(
-    runtime: Any, pid: str, row_type: type, flow: Any, wait_for: str | None, timeout: float
+    runtime: Any, pid: str, row_type: type, flow: Any, wait_for: str | None, timeout: float, status: int = 200
 ) -> Response:
     """A process's summary, after waiting (up to `timeout` s) until its state is one of `wait_for` if given."""
     try:
         if wait_for:
             wanted = set(wait_for.split(","))
             await runtime.wait(pid, lambda: runtime.state_of(row_type, pid) in wanted, timeout)
-        with runtime.work() as work:
-            return JSONResponse(flow.summary(flow.load(work, pid)))
+        with runtime.reading() as work:
+            return JSONResponse(flow.summary(flow.load(work, pid)), status_code=status)
     except ProtocolError as error:
         return _error(error)
 
