@@ -75,3 +75,11 @@ def test_random_negotiation_walks_stay_on_the_diagram(moves: list[tuple[NS, Role
         assert (state, step, sender) in NEGOTIATION_TABLE
         state = after
     assert state is None or state in N
+
+
+def test_the_flow_s_negotiation_process_has_the_table_s_columns_in_order() -> None:
+    from dataclasses import fields
+
+    from fabnet.service.negotiation_flow import NEGOTIATIONS, NegotiationProcess
+
+    assert [field.name for field in fields(NegotiationProcess)] == [column.name for column in NEGOTIATIONS.columns]

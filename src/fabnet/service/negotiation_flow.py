@@ -4,7 +4,9 @@ The pure state machine (`fabnet.exchange.negotiation`) decides every move; this 
 process, queues the message the move sends, and runs the provider's and consumer's automatic steps.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
@@ -29,28 +31,49 @@ UPDATE = FastStatement(update(NEGOTIATIONS).where(NEGOTIATIONS.c.pid == bindpara
 of work, however many steps (a received message and the automatic answer) changed it."""
 
 
+@dataclass(slots=True)
+class NegotiationProcess:
+    """One contract negotiation as stored: the columns of `exchange_negotiations`, in order (a test checks it).
+    A plain object: the flow reads and writes rows with Core statements, and an ORM instance costs more to build
+    than the SQL that reads it."""
+
+    pid: str
+    role: str
+    peer_pid: str | None
+    peer_member: str
+    peer_address: str
+    state: str
+    dataset_id: str
+    offer: dict[str, Any]
+    agreement_id: str | None
+    agreement: dict[str, Any] | None
+    auto: bool
+    created_at: datetime
+    updated_at: datetime
+
+
 def _other(role: Role) -> Role:
     return Role.CONSUMER if role is Role.PROVIDER else Role.PROVIDER
 
 
-def view(row: NegotiationRow) -> dict:
+def view(row: NegotiationProcess) -> dict:
     """The DSP `ContractNegotiation` of a process, pids as the provider and consumer know them."""
     provider, consumer = (row.pid, row.peer_pid) if row.role == Role.PROVIDER else (row.peer_pid, row.pid)
     return messages.contract_negotiation(provider or "", consumer or "", row.state)
 
 
-def summary(row: NegotiationRow) -> dict:
+def summary(row: NegotiationProcess) -> dict:
     return {
         "pid": row.pid, "role": row.role, "peer_pid": row.peer_pid, "peer": row.peer_member, "state": row.state,
         "dataset": row.dataset_id, "offer": row.offer, "agreement_id": row.agreement_id, "agreement": row.agreement,
     }
 
 
-def _columns(row: NegotiationRow) -> dict:
+def _columns(row: NegotiationProcess) -> dict:
     return {column.name: getattr(row, column.name) for column in NEGOTIATIONS.columns}
 
 
-def _track(work: Work, row: NegotiationRow, new: bool) -> None:
+def _track(work: Work, row: NegotiationProcess, new: bool) -> None:
     """Write `row` when the unit of work ends: insert it if new, else update the columns that changed."""
     before = None if new else tuple(getattr(row, name) for name in CHANGING)
 
@@ -68,16 +91,16 @@ def _track(work: Work, row: NegotiationRow, new: bool) -> None:
     work.before_commit.append(write)
 
 
-def _from_db(work: Work, statement: FastStatement, parameters: dict) -> NegotiationRow | None:
+def _from_db(work: Work, statement: FastStatement, parameters: dict) -> NegotiationProcess | None:
     found = statement.first(work.connection, parameters)
     if found is None:
         return None
-    row = NegotiationRow(**found)
+    row = NegotiationProcess(**found)
     _track(work, row, new=False)
     return row
 
 
-def load(work: Work, pid: str, sender: str | None = None) -> NegotiationRow:
+def load(work: Work, pid: str, sender: str | None = None) -> NegotiationProcess:
     row = _from_db(work, SELECT_BY_PID, {"key": pid})
     if row is None or (sender is not None and row.peer_member != sender):
         # A process of another member is reported as unknown, so pids cannot be probed.
@@ -85,7 +108,7 @@ def load(work: Work, pid: str, sender: str | None = None) -> NegotiationRow:
     return row
 
 
-def _check_pids(row: NegotiationRow, message: dict) -> None:
+def _check_pids(row: NegotiationProcess, message: dict) -> None:
     role = Role(row.role)
     mine = message.get("providerPid" if role is Role.PROVIDER else "consumerPid")
     theirs = message.get("consumerPid" if role is Role.PROVIDER else "providerPid")
@@ -97,7 +120,7 @@ def _check_pids(row: NegotiationRow, message: dict) -> None:
         raise ProtocolError(400, "pid-mismatch", "the message's counterparty pid does not match this negotiation")
 
 
-def _move(row: NegotiationRow, step: NegotiationStep, sender: Role) -> None:
+def _move(row: NegotiationProcess, step: NegotiationStep, sender: Role) -> None:
     try:
         row.state = advance(NegotiationState(row.state), step, sender)
     except ProtocolError as error:
@@ -106,13 +129,13 @@ def _move(row: NegotiationRow, step: NegotiationStep, sender: Role) -> None:
     row.updated_at = now_utc()
 
 
-def _peer_url(row: NegotiationRow, suffix: str) -> str:
+def _peer_url(row: NegotiationProcess, suffix: str) -> str:
     if row.peer_pid is None:
         raise ProtocolError(409, "pid-unknown", "the counterparty has not acknowledged the negotiation yet")
     return f"{row.peer_address.rstrip('/')}/negotiations/{row.peer_pid}/{suffix}"
 
 
-def _pids(row: NegotiationRow) -> tuple[str, str]:
+def _pids(row: NegotiationProcess) -> tuple[str, str]:
     """(providerPid, consumerPid)."""
     if row.role == Role.PROVIDER:
         return row.pid, row.peer_pid or ""
@@ -140,7 +163,7 @@ def receive_initial_request(runtime: NodeRuntime, work: Work, inbound: Inbound) 
     if asset is None or not visible(asset, inbound.sender, inbound.claims.member.credential.hub_id, now):
         raise ProtocolError(400, "unknown-dataset", f"offer target {offer.get('target')!r} is not offered",
                             None, message["consumerPid"])
-    row = NegotiationRow(
+    row = NegotiationProcess(
         pid=runtime.new_pid(), role=Role.PROVIDER, peer_pid=message["consumerPid"], peer_member=inbound.sender,
         peer_address=message["callbackAddress"], state=advance(None, NegotiationStep.REQUEST, Role.CONSUMER),
         dataset_id=asset.id, offer=offer, agreement_id=None, agreement=None, auto=asset.auto_agree,
@@ -154,7 +177,7 @@ def receive_initial_request(runtime: NodeRuntime, work: Work, inbound: Inbound) 
     return 201, response, row.pid
 
 
-def agree(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
+def agree(runtime: NodeRuntime, work: Work, row: NegotiationProcess) -> None:
     _require_role(row, Role.PROVIDER)
     _move(row, NegotiationStep.AGREE, Role.PROVIDER)
     agreement = {
@@ -172,7 +195,7 @@ def agree(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
               row.pid)
 
 
-def offer(runtime: NodeRuntime, work: Work, row: NegotiationRow, new_offer: dict) -> None:
+def offer(runtime: NodeRuntime, work: Work, row: NegotiationProcess, new_offer: dict) -> None:
     _require_role(row, Role.PROVIDER)
     _move(row, NegotiationStep.OFFER, Role.PROVIDER)
     row.offer = {**new_offer, "target": row.dataset_id}
@@ -181,7 +204,7 @@ def offer(runtime: NodeRuntime, work: Work, row: NegotiationRow, new_offer: dict
               row.pid)
 
 
-def finalize(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
+def finalize(runtime: NodeRuntime, work: Work, row: NegotiationProcess) -> None:
     _require_role(row, Role.PROVIDER)
     _move(row, NegotiationStep.FINALIZE, Role.PROVIDER)
     provider, consumer = _pids(row)
@@ -194,10 +217,10 @@ def finalize(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
 
 def start(
     runtime: NodeRuntime, work: Work, peer: str, peer_url: str, message_offer: dict, auto: bool
-) -> NegotiationRow:
+) -> NegotiationProcess:
     """The consumer's initial ContractRequestMessage for `message_offer` (which names its dataset as `target`)."""
     now = now_utc()
-    row = NegotiationRow(
+    row = NegotiationProcess(
         pid=runtime.new_pid(), role=Role.CONSUMER, peer_pid=None, peer_member=peer, peer_address=peer_url.rstrip("/"),
         state=advance(None, NegotiationStep.REQUEST, Role.CONSUMER), dataset_id=message_offer.get("target", ""),
         offer=message_offer, agreement_id=None, agreement=None, auto=auto, created_at=now, updated_at=now,
@@ -208,7 +231,7 @@ def start(
     return row
 
 
-def accept(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
+def accept(runtime: NodeRuntime, work: Work, row: NegotiationProcess) -> None:
     _require_role(row, Role.CONSUMER)
     _move(row, NegotiationStep.ACCEPT, Role.CONSUMER)
     provider, consumer = _pids(row)
@@ -216,7 +239,7 @@ def accept(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
               row.pid)
 
 
-def counter_request(runtime: NodeRuntime, work: Work, row: NegotiationRow, new_offer: dict) -> None:
+def counter_request(runtime: NodeRuntime, work: Work, row: NegotiationProcess, new_offer: dict) -> None:
     _require_role(row, Role.CONSUMER)
     _move(row, NegotiationStep.REQUEST, Role.CONSUMER)
     row.offer = {**new_offer, "target": row.dataset_id}
@@ -225,7 +248,7 @@ def counter_request(runtime: NodeRuntime, work: Work, row: NegotiationRow, new_o
               messages.contract_request(consumer, row.offer, provider_pid=provider), row.pid)
 
 
-def verify(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
+def verify(runtime: NodeRuntime, work: Work, row: NegotiationProcess) -> None:
     _require_role(row, Role.CONSUMER)
     _move(row, NegotiationStep.VERIFY, Role.CONSUMER)
     provider, consumer = _pids(row)
@@ -236,14 +259,14 @@ def verify(runtime: NodeRuntime, work: Work, row: NegotiationRow) -> None:
 # ---- either side -------------------------------------------------------------------------------------------
 
 
-def terminate(runtime: NodeRuntime, work: Work, row: NegotiationRow, reason: str) -> None:
+def terminate(runtime: NodeRuntime, work: Work, row: NegotiationProcess, reason: str) -> None:
     _move(row, NegotiationStep.TERMINATE, Role(row.role))
     provider, consumer = _pids(row)
     work.send(row.peer_member, _peer_url(row, "termination"),
               messages.negotiation_termination(provider, consumer, "terminated", [reason]), row.pid)
 
 
-def _require_role(row: NegotiationRow, role: Role) -> None:
+def _require_role(row: NegotiationProcess, role: Role) -> None:
     if row.role != role:
         raise ProtocolError(400, "illegal-transition", f"only the {role} may do this; this node is the {row.role}")
 
