@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+import msgspec
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import bindparam, insert, select
@@ -152,7 +153,7 @@ async def handle(
             for followup in work.followups:
                 followup(work)
             receipt = audit.issue_receipt(runtime.identity.keys, runtime.member_id, entry.record.message_sha256, entry)
-            text = json.dumps(body, separators=(",", ":"))
+            text = msgspec.json.encode(body).decode()
             if inbound.message_id:
                 INSERT_INBOX.execute(work.connection, {
                     "sender": inbound.sender, "message_id": inbound.message_id, "status": status, "response": text,
