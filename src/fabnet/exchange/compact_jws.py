@@ -8,6 +8,7 @@ so joserfc (or any JOSE library) verifies it, and this module verifies what jose
 import base64
 import binascii
 import json
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from joserfc.jwk import OKPKey
@@ -30,12 +31,22 @@ def _decode(part: str) -> bytes:
         raise MalformedJws("not base64url") from None
 
 
+@lru_cache(maxsize=64)
+def _encoded_header(items: tuple[tuple[str, object], ...]) -> bytes:
+    # a node signs with a handful of distinct headers (alg, kid, typ): each is encoded once
+    return _encode(json.dumps(dict(items), separators=(",", ":")).encode())
+
+
 def sign(header: dict, payload: bytes, key: OKPKey) -> str:
     """`header` (which must name alg Ed25519) and `payload`, signed with the private Ed25519 `key`."""
     private = key.private_key
     if private is None:
         raise ValueError("key: signing needs the private key")
-    signing_input = _encode(json.dumps(header, separators=(",", ":")).encode()) + b"." + _encode(payload)
+    try:
+        encoded_header = _encoded_header(tuple(header.items()))
+    except TypeError:  # a header value that cannot be a cache key (a list, a dict)
+        encoded_header = _encode(json.dumps(header, separators=(",", ":")).encode())
+    signing_input = encoded_header + b"." + _encode(payload)
     signature = private.sign(signing_input)
     return (signing_input + b"." + _encode(signature)).decode()
 
