@@ -106,3 +106,23 @@ def test_node_toml_paths_are_relative_to_the_file_and_errors_name_the_field(tmp_
         assert "port" in str(error) and str(config) in str(error)
     else:
         raise AssertionError("a bad port must be refused")
+
+
+def test_bench_exchange_reports_the_sweep_the_main_run_and_the_transfer() -> None:
+    result = runner.invoke(app, ["bench", "exchange", "--negotiations", "6", "--transfer-mb", "1", "--concurrency",
+                                 "2", "--sweep", "1,3", "--sweep-negotiations", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert (figures["negotiations"], figures["finalized"], figures["concurrency"]) == (6, 6, 2)
+    assert [(point["concurrency"], point["negotiations"]) for point in figures["sweep"]] == [(1, 3), (3, 3)]
+    # CPU time is read in clock ticks (10 ms): three negotiations may round to nothing
+    assert all(point["negotiations_per_second"] > 0 and point["cpu_ms_per_negotiation"] >= 0
+               for point in figures["sweep"])
+    best = figures["best_concurrency_within_p99_target"]
+    assert best is None or best in (1, 3)
+    assert figures["transfer_verified"] is True
+
+
+def test_bench_exchange_refuses_a_bad_sweep() -> None:
+    result = runner.invoke(app, ["bench", "exchange", "--sweep", "1,x"])
+    assert result.exit_code == 2 and "1,4,8,16,32" in result.output
