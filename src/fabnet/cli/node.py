@@ -20,10 +20,9 @@ def serve(
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8181).")] = None,
 ) -> None:
     """Run the node: Dataspace Protocol endpoints, data plane and management API."""
-    import uvicorn
-
     from fabnet.service.node_app import create_node_app
     from fabnet.service.node_config import ConfigError, load_config
+    from fabnet.service.run import run_node_app
     from fabnet.store import StoreError
 
     try:
@@ -42,7 +41,7 @@ def serve(
     loopback = settings.host in ("127.0.0.1", "localhost", "::1")
     console.print(f"fabnet node {runtime.member_id} on {settings.base_url}"
                   f"{' (loopback only)' if loopback else ''}", highlight=False)
-    uvicorn.run(node, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    run_node_app(node, settings.host, settings.port)
 
 
 @app.command("public-keys")

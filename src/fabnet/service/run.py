@@ -66,15 +66,18 @@ def serve_node(config_path: Path | None, host: str | None = None, port: int | No
     from fabnet.service.node_config import load_config
 
     settings = load_config(config_path, host=host, port=port)
-    app = create_node_app(settings)
+    run_node_app(create_node_app(settings), settings.host, settings.port)
+
+
+def run_node_app(app: Any, host: str, port: int) -> None:
+    """Serve a node's app until stopped: what `fabnet node serve` and the test and demo processes run."""
     # The app, its routes and models and the imported modules are a few hundred thousand objects that live as long
     # as this process; each full collection of the cyclic GC would walk them all (tens of ms, every few hundred
     # requests: the p99 latency). Frozen, they are left out of every collection. (Only here, in a process that
     # serves one node: a process that makes many apps, such as a test run, would keep their garbage for good.)
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                http=CoalescingHttpToolsProtocol)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=CoalescingHttpToolsProtocol)
 
 
 def serve_hub(config_path: Path | None, data_dir: Path | None, hub_id: str | None, host: str | None,
