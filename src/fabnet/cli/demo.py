@@ -99,10 +99,16 @@ def _serve_until_interrupted(screen: Console, running: RunningNetwork) -> None:
     table = Table(title="fabnet network — running until Ctrl-C", title_justify="left")
     for column in ("service", "dashboard", "login"):
         table.add_column(column)
-    table.add_row("hub", running.hub_url + "/", "")
+    from fabnet.service.hub_api_auth import admin_token
+
+    registry = running.testbed.registry
+    # the public hub page hides members' commercial figures; "Operator sign-in" with this token shows them
+    table.add_row("hub", running.hub_url + "/", "Operator sign-in: the token below" if registry else "")
     for node in running.nodes.values():
         table.add_row(node.company_id, node.url + "/", f"admin / {node.admin_password}")
     screen.print(table)
+    if registry:
+        screen.print(f"hub operator token: {admin_token(registry.config)}", highlight=False, soft_wrap=True)
     try:
         while all(service.process is not None and service.process.poll() is None for service in running.services):
             time.sleep(0.5)
