@@ -487,6 +487,31 @@ def test_cli_user_add_and_token_round_trip(tmp_path: Path) -> None:
     assert unknown.exit_code == 2 and "username: no user 'nobody'" in unknown.output
 
 
+def test_cli_prune_deletes_long_ended_tokens_and_keeps_live_ones(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    (tmp_path / "data").mkdir()
+    store = open_node_store(f"sqlite:///{tmp_path / 'data' / 'node.sqlite'}")
+    try:
+        users.add_user(store, "erin", Role.VIEWER)
+        long_ago = datetime.now(UTC) - timedelta(days=400)
+        users.issue(store, "erin", timedelta(days=1), name="old", now=long_ago)
+        live = users.issue_token(store, "erin", timedelta(days=30), name="live")
+    finally:
+        store.close()
+    runner = CliRunner()
+    pruned = runner.invoke(cli, ["node", "prune", "--json", "--config", str(config)])
+    assert pruned.exit_code == 0, pruned.output
+    assert json.loads(pruned.stdout) == {"sessions": 0, "tokens": 1, "login_failures": 0}
+    again = runner.invoke(cli, ["node", "prune", "--config", str(config)])
+    assert again.exit_code == 0 and "pruned 0 sessions, 0 API tokens" in again.stdout
+    store = open_node_store(f"sqlite:///{tmp_path / 'data' / 'node.sqlite'}")
+    try:
+        assert [entry.name for entry in users.tokens(store, "erin")] == ["live"]
+        assert users.verify(store, live) == Principal("erin", Role.VIEWER)
+    finally:
+        store.close()
+
+
 def _wait_for_log(node: Service, text: str, attempts: int = 600) -> str:
     for _ in range(attempts):
         if text in node.tail():

@@ -204,3 +204,24 @@ def token(
     expiry = f"expires {issued.expires_at:%Y-%m-%d %H:%M} UTC" if issued.expires_at else "valid until revoked"
     err_console.print(f"token {issued.token_id} for {issued.owner} ({issued.role}), {expiry}", highlight=False)
     print(issued.token)
+
+
+@app.command("prune")
+def prune(
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was deleted as JSON.")] = False,
+) -> None:
+    """Delete ended login sessions and API tokens and old failed logins now (the running node also does it on its
+    own sweep); live sessions and tokens are never touched."""
+    import json
+    from dataclasses import asdict
+
+    from fabnet.service import users
+
+    with _node_store(config) as store:
+        pruned = users.prune(store)
+    if as_json:
+        print(json.dumps(asdict(pruned)))
+        return
+    console.print(f"pruned {pruned.sessions} sessions, {pruned.tokens} API tokens and {pruned.login_failures} "
+                  "failed logins", highlight=False)
