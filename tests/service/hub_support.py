@@ -96,3 +96,12 @@ class ConfiguredService(Service):
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT, cwd=self.folder,
                                             env={**os.environ, "PYTHONUNBUFFERED": "1", **self.environ})
+
+
+def json_keys(document: object) -> set[str]:
+    """Every key anywhere in a JSON document."""
+    if isinstance(document, dict):
+        return set(document) | {k for value in document.values() for k in json_keys(value)}
+    if isinstance(document, list):
+        return {k for value in document for k in json_keys(value)}
+    return set()

@@ -17,7 +17,7 @@ from fabnet.network.flows import FlowReport
 from fabnet.network.programme import FIVE_HUBS
 from fabnet.network.synthetic import synthetic_listings
 from fabnet.service.hub_api_client import HubApiError, HubClient
-from service.hub_support import HUB_ID, RunningHub, start_hub
+from service.hub_support import HUB_ID, RunningHub, json_keys, start_hub
 
 LISTINGS = synthetic_listings(12, seed=7)
 """Twelve members; the first three are onboarded as members and publish their own listings."""
@@ -45,14 +45,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
     finally:
         running.stop()
 
-
-def _keys(document: object) -> set[str]:
-    """Every key anywhere in a JSON document."""
-    if isinstance(document, dict):
-        return set(document) | {k for value in document.values() for k in _keys(value)}
-    if isinstance(document, list):
-        return {k for value in document for k in _keys(value)}
-    return set()
 
 
 def _error(response: httpx.Response, status: int) -> str:
@@ -229,7 +221,7 @@ def test_flows_make_the_map_and_the_kpis(hub: RunningHub) -> None:
     # the public: members where they are, orders per pair of regions only where 3 member pairs add up, no value
     public = hub.get("/api/v1/network/map").json()
     assert public["view"] == "public" and public["flows"] == [] and public["members"] == everything["members"]
-    assert not {"value", "value_eur"} & _keys(public)
+    assert not {"value", "value_eur"} & json_keys(public)
     regions = public["region_flows"]
     assert regions["min_member_pairs"] == 3
     assert sum(f["orders"] for f in regions["flows"]) + regions["withheld_orders"] == 4

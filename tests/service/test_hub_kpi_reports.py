@@ -11,7 +11,7 @@ from fabnet.exchange.keys import KeyPairs
 from fabnet.exchange.tokens import issue_token
 from fabnet.network.kpi_reports import KpiReport
 from fabnet.service.hub_api_client import HubApiError, HubClient
-from service.hub_support import HUB_ID, RunningHub, start_hub
+from service.hub_support import HUB_ID, RunningHub, json_keys, start_hub
 
 A, B, STRANGER = "urn:fabnet:member:ka", "urn:fabnet:member:kb", "urn:fabnet:member:stranger"
 T0 = datetime(2026, 12, 2, 9, tzinfo=UTC)
@@ -33,14 +33,6 @@ def _error(response: httpx.Response, status: int) -> str:
     assert set(body) == {"error"} and "\n" not in body["error"]
     return body["error"]
 
-
-def _keys(document: object) -> set[str]:
-    """Every key anywhere in a JSON document."""
-    if isinstance(document, dict):
-        return set(document) | {k for value in document.values() for k in _keys(value)}
-    if isinstance(document, list):
-        return {k for value in document for k in _keys(value)}
-    return set()
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +108,7 @@ def test_each_caller_sees_the_totals_and_only_the_rows_it_may(hub: RunningHub) -
     public = hub.get("/api/v1/kpis", period="2026-11").json()
     assert public["view"] == "public" and public["members_reporting"] == 2 and public["min_members"] == 3
     assert public["changeovers_by_company"] == [] and public["member_reports"] == []
-    assert not {"company_id", "member_id", "scheduled_minutes"} & _keys(public)  # no single company's row anywhere
+    assert not {"company_id", "member_id", "scheduled_minutes"} & json_keys(public)  # no single company's row anywhere
     # two members' total is each one's figure to the other: withheld, saying so and by how many members
     assert public["changeover_hours_saved"] is None and public["parts_made"] is None
     assert public["coverage"]["changeover"] == {"source": "withheld", "members_reporting": 2}
