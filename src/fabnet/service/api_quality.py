@@ -27,6 +27,7 @@ Reader = Annotated[Principal, Depends(reader)]
 
 MONITOR = MonitorConfig()
 """The live monitor's design: fabnet's default scheme (phase-I values per stream, then Shewhart and EWMA)."""
+_CONFIGS: dict[int, MonitorConfig] = {MONITOR.phase1_samples: MONITOR}
 MAX_CHART_POINTS = 5000
 
 
@@ -85,15 +86,27 @@ class ChartView(BaseModel):
     alarms: list[ChartAlarm]
 
 
-def _monitor(row: MonitorStreamRow | None) -> StreamMonitor:
-    return _monitor_of(row.document if row is not None else None)
+def monitor_config(phase1_samples: int) -> MonitorConfig:
+    """The default scheme learning each stream from `phase1_samples` values (the node's `monitor_phase1_samples`)."""
+    config = _CONFIGS.get(phase1_samples)
+    if config is None:
+        config = _CONFIGS[phase1_samples] = MONITOR.model_copy(update={"phase1_samples": phase1_samples})
+    return config
 
 
-def _monitor_of(document: dict[str, Any] | None) -> StreamMonitor:
+def _node_monitor(request: Request) -> MonitorConfig:
+    return monitor_config(runtime_of(request).config.monitor_phase1_samples)
+
+
+def _monitor(row: MonitorStreamRow | None, config: MonitorConfig = MONITOR) -> StreamMonitor:
+    return _monitor_of(row.document if row is not None else None, config)
+
+
+def _monitor_of(document: dict[str, Any] | None, config: MonitorConfig = MONITOR) -> StreamMonitor:
     """A stream's live monitor, resumed from its stored state if there is one."""
     if document is None:
-        return StreamMonitor(MONITOR)
-    return StreamMonitor.restore(MonitorState(config=MONITOR, samples=0, streams=[StreamState.model_validate(
+        return StreamMonitor(config)
+    return StreamMonitor.restore(MonitorState(config=config, samples=0, streams=[StreamState.model_validate(
         document)]))
 
 
@@ -121,9 +134,11 @@ def _check_references(uow: UnitOfWork, batch: MeasurementBatch) -> None:
             raise invalid(f"measurements[{k}].part_id: no part {m.part_id!r} is stored")
 
 
-def observe(uow: UnitOfWork, measurements: list[Measurement]) -> tuple[int, list[AlarmRow]]:
+def observe(uow: UnitOfWork, measurements: list[Measurement],
+            config: MonitorConfig = MONITOR) -> tuple[int, list[AlarmRow]]:
     """Store measurements in order, feed each stream's monitor (its state kept in the store) and act on alarms:
-    a held part's verdict becomes `held`; measurements of a stored part join its genealogy."""
+    a held part's verdict becomes `held`; measurements of a stored part join its genealogy (a part the node does
+    not store, as telemetry may name, keeps only its id on the measurement and the alarm)."""
     session = uow.session
     monitors: dict[tuple[str, str], tuple[StreamMonitor, MonitorStreamRow | None]] = {}
     raised: list[AlarmRow] = []
@@ -132,7 +147,7 @@ def observe(uow: UnitOfWork, measurements: list[Measurement]) -> tuple[int, list
         key = (machine_id, m.characteristic)
         if key not in monitors:
             row = session.get(MonitorStreamRow, key)
-            monitors[key] = (_monitor(row), row)
+            monitors[key] = (_monitor(row, config), row)
         monitor = monitors[key][0]
         row = MeasurementRow(machine_id=machine_id, characteristic=m.characteristic, part_id=m.part_id, value=m.value,
                              at=m.timestamp, document=m.model_dump(mode="json"))
@@ -154,7 +169,8 @@ def observe(uow: UnitOfWork, measurements: list[Measurement]) -> tuple[int, list
     return len(measurements), raised
 
 
-def observe_without_parts(connection: Connection, measurements: list[Measurement]) -> list[AlarmView]:
+def observe_without_parts(connection: Connection, measurements: list[Measurement],
+                          config: MonitorConfig = MONITOR) -> list[AlarmView]:
     """`observe` for measurements that name no part (what a machine's feed sends), on compiled statements."""
     monitors: dict[tuple[str, str], tuple[StreamMonitor, bool]] = {}
     raised: list[AlarmView] = []
@@ -164,7 +180,7 @@ def observe_without_parts(connection: Connection, measurements: list[Measurement
         if key not in monitors:
             stored = api_queries.STREAM_STATE.all(connection, {"machine": machine_id,
                                                                "characteristic": m.characteristic})
-            monitors[key] = (_monitor_of(stored[0][0] if stored else None), bool(stored))
+            monitors[key] = (_monitor_of(stored[0][0] if stored else None, config), bool(stored))
         alarms = monitors[key][0].observe(m)
         measurement_id = api_queries.INSERT_MEASUREMENT.all(connection, {
             "machine_id": machine_id, "characteristic": m.characteristic, "part_id": None, "value": m.value,
@@ -195,7 +211,9 @@ def _check_machines(connection: Connection, own: str, batch: MeasurementBatch) -
 
 
 def _add_to_part(uow: UnitOfWork, m: Measurement, alarms: list[Alarm]) -> None:
-    part = uow.parts.get(m.part_id or "")
+    part = uow.parts.find(m.part_id or "")
+    if part is None:
+        return
     held = any(isinstance(a, HoldPart) and a.part_id == part.id for alarm in alarms for a in alarm.actions)
     verdict = PartVerdict.HELD if held and part.verdict is not PartVerdict.SCRAPPED else part.verdict
     uow.parts.put(part.model_copy(update={"measurements": (*part.measurements, m), "verdict": verdict}))
@@ -217,10 +235,11 @@ async def add_measurements(batch: MeasurementBatch, request: Request, _: Operato
         with api_queries.writing(store) as connection:
             _check_machines(connection, own, batch)
             return MeasurementResult(stored=len(batch.measurements),
-                                     alarms=observe_without_parts(connection, batch.measurements))
+                                     alarms=observe_without_parts(connection, batch.measurements,
+                                                                  _node_monitor(request)))
     with store.transaction() as uow:
         _check_references(uow, batch)
-        stored, alarms = observe(uow, batch.measurements)
+        stored, alarms = observe(uow, batch.measurements, _node_monitor(request))
         uow.session.flush()
         return MeasurementResult(stored=stored, alarms=[_alarm_view(a) for a in alarms])
 
@@ -272,7 +291,7 @@ async def chart(
     if groups < 2:
         raise conflict(f"characteristic: {len(values)} values of {characteristic!r} make fewer than 2 points")
     data = ChartData(np.asarray(values[:groups * size], dtype=float).reshape(groups, size))
-    first = min(phase1 if phase1 is not None else max(2, MONITOR.phase1_samples // size), groups)
+    first = min(phase1 if phase1 is not None else max(2, _node_monitor(request).phase1_samples // size), groups)
     try:
         result = run_chart(data, ChartSpec(kind=kind, phase1=first))
     except ValueError as error:

@@ -254,6 +254,26 @@ async def get_schedule_documents(request: Request, _: Reader) -> ScheduleDocumen
                                  solution=row.solution)
 
 
+def store_schedule(uow: UnitOfWork, own: str, origin: datetime, problem: Problem, solution: Solution,
+                   warnings: list[str]) -> ScheduleRunRow:
+    """Make `solution` the company's current schedule (a new solve, or a repair of the last one)."""
+    row = uow.session.get(ScheduleRunRow, own)
+    values = {"solved_at": now_utc(), "problem": problem.model_dump(mode="json", by_alias=True),
+              "solution": solution.model_dump(mode="json"), "warnings": {"warnings": warnings}}
+    if row is None:
+        row = ScheduleRunRow(company_id=own, **values)
+        uow.session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    uow.schedules.put(Schedule(
+        company_id=own, origin=origin, status=solution.status, objective=solution.objective,
+        operations=tuple(ScheduledOperation(operation_id=a.id, machine_id=a.machine, start=a.start, end=a.end)
+                         for a in solution.operations),
+    ))
+    return row
+
+
 @router.post("/schedule", response_model=ScheduleView, summary="Schedule all open orders with CP-SAT")
 async def make_schedule(body: ScheduleRequest, request: Request, who: Planner) -> ScheduleView:
     store = runtime_of(request).store
@@ -262,20 +282,7 @@ async def make_schedule(body: ScheduleRequest, request: Request, who: Planner) -
     options = SolveOptions(time_limit=body.time_limit_s, workers=body.workers, seed=body.seed)
     problem, solution, warnings = await off_the_loop(request, _solve, network, own, options)
     with store.transaction() as uow:
-        row = uow.session.get(ScheduleRunRow, own)
-        values = {"solved_at": now_utc(), "problem": problem.model_dump(mode="json", by_alias=True),
-                  "solution": solution.model_dump(mode="json"), "warnings": {"warnings": warnings}}
-        if row is None:
-            row = ScheduleRunRow(company_id=own, **values)
-            uow.session.add(row)
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-        uow.schedules.put(Schedule(
-            company_id=own, origin=network.origin, status=solution.status, objective=solution.objective,
-            operations=tuple(ScheduledOperation(operation_id=a.id, machine_id=a.machine, start=a.start, end=a.end)
-                             for a in solution.operations),
-        ))
+        row = store_schedule(uow, own, network.origin, problem, solution, warnings)
         for job in problem.jobs:
             order = uow.orders.find(job.id)
             if order is not None and order.status in SCHEDULABLE:

@@ -25,6 +25,7 @@ from fabnet.service import (
     dsp_io,
     dsp_openapi,
     maintenance,
+    node_telemetry,
     routes_auth,
     routes_catalog,
     routes_data,
@@ -160,10 +161,14 @@ def create_node_app(config: NodeConfig, plain_routes: bool = True) -> FastAPI:
             worker = OutboxWorker(runtime, RetryPolicy(max_delay=timedelta(seconds=config.retry_max_delay_s)))
             tasks = [asyncio.create_task(worker.run()), asyncio.create_task(trust_sync.keep_fresh(runtime, client)),
                      asyncio.create_task(maintenance.keep_tidy(runtime))]
+            telemetry = app.state.telemetry = node_telemetry.NodeTelemetry(runtime)
+            if telemetry.enabled:  # the machines' MQTT telemetry into the live quality monitor
+                tasks.append(asyncio.create_task(telemetry.run()))
             runtime.keep_connection()
             try:
                 yield
             finally:
+                await telemetry.stop()
                 for task in tasks:
                     task.cancel()
                 runtime.close()
@@ -183,6 +188,7 @@ def create_node_app(config: NodeConfig, plain_routes: bool = True) -> FastAPI:
         routes_market,
         web_routes,
         *API_MODULES,
+        node_telemetry,
     )
     for module in routers:
         app.include_router(module.router)

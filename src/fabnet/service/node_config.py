@@ -111,6 +111,10 @@ class NodeConfig(MqttSettings):
     delivery_concurrency: int = Field(default=64, gt=0)
     sweep_every_s: float = Field(default=60.0, gt=0, description="how often expired received assets are deleted")
     retry_max_delay_s: float = Field(default=30.0, gt=0, description="cap of the outbox's exponential back-off")
+    monitor_phase1_samples: int = Field(default=200, ge=5, description="values per characteristic from which the "
+                                        "live quality monitor learns its centre and σ")
+    rework_minutes: int = Field(default=30, gt=0, description="the rework operation the node schedules after a "
+                                "telemetry alarm holds a part")
     assets: list[Asset] = Field(default_factory=list)
 
     @property
