@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from conftest import reachable
 from fabnet.cli import app
-from fabnet.domain import OrderStatus, RegionalNetwork
+from fabnet.domain import OrderStatus
 from fabnet.exchange.tokens import issue_token
 from fabnet.network.allocation import Marketplace, allocate, candidates, reallocate
 from fabnet.network.catalog import CapabilityCatalog, CapabilityQuery
@@ -36,6 +36,7 @@ from fabnet.standards.peppol_validation import validate_document
 from fabnet.store import open_store
 from fabnet.store.billing_tables import BillingRepository
 from fabnet.store.exchange_tables import NegotiationRow, TransferRow
+from network.second_coater import COATERS, with_a_second_coater
 
 pytestmark = pytest.mark.slow
 
@@ -129,10 +130,36 @@ def test_drift_alarm_holds_the_part_in_the_company_node(demo: NetworkDemo) -> No
     alarm = quality.alarm
     assert alarm.parts_held and alarm.parts_after_drift_start >= 0 and quality.false_alarms_before_drift == 0
     assert quality.reschedule.feasible and quality.reschedule.rework_operation.endswith("/rework")
-    parts = api(demo, quality.company_id, "/parts")
+    parts = api(demo, quality.company_id, "/parts?verdict=held")
     assert parts.status_code == 200, parts.text
     held = {p["id"]: p for p in parts.json()["items"]}
     assert alarm.part_id in held
+
+
+def test_the_alarm_came_from_the_company_node_watching_its_telemetry(demo: NetworkDemo) -> None:
+    quality = demo.summary.quality
+    if not reachable("127.0.0.1", 1883):
+        assert quality.monitored_by == "demo"  # the in-process amqtt broker speaks only MQTT 3.1.1
+        pytest.skip("no MQTT 5 broker on 127.0.0.1:1883: the demo watched the telemetry itself")
+    assert quality.monitored_by == "node"
+    status = api(demo, quality.company_id, "/quality/telemetry").json()
+    assert status["connected"] and status["alarms"] >= 1 and quality.alarm.part_id in status["held_parts"]
+    alarms = api(demo, quality.company_id, f"/quality/alarms?machine_id={quality.machine_id}").json()["items"]
+    assert alarms and alarms[-1]["part_id"] == quality.alarm.part_id and alarms[-1]["rule"] == quality.alarm.rule
+    assert api(demo, quality.company_id, f"/parts/{quality.alarm.part_id}").json()["verdict"] == "held"
+    schedule = api(demo, quality.company_id, "/schedule").json()
+    assert quality.reschedule.rework_operation in {o["operation_id"] for o in schedule["operations"]}
+    assert schedule["check"]["feasible"]
+    # the node's measurements are the part's genealogy in its passport
+    part = api(demo, quality.company_id, f"/parts/{quality.alarm.part_id}").json()
+    assert part["measurements"] and part["route"][0]["machine_id"] == quality.machine_id
+    # every node subscribed to its own company's topics only: no other node has this machine's measurements
+    for other in demo.running.nodes:  # type: ignore[union-attr]
+        status = api(demo, other, "/quality/telemetry").json()
+        assert status["enabled"] and status["topic"] == f"fabnet/{other}/#"
+        if other != quality.company_id:
+            watched = api(demo, other, "/quality/characteristics").json()
+            assert quality.machine_id not in {c["machine_id"] for c in watched}
 
 
 def test_invoices_are_valid_peppol_and_in_both_parties_nodes_and_netting_reduces_payments(demo: NetworkDemo) -> None:
@@ -177,8 +204,14 @@ def test_each_supplier_node_scheduled_and_forecast_its_own_orders(demo: NetworkD
         view = schedule.json()
         # the node's own check and the demo's independent one agree on every figure of the summary
         assert view["check"]["feasible"] and company.feasible and view["status"] == company.status
-        assert view["jobs"] == company.jobs and view["check"]["total_setup_min"] == company.cpsat.total_changeover_min
-        assert view["fcfs"]["total_setup_min"] == company.fcfs.total_changeover_min
+        assert view["jobs"] == company.jobs
+        quality = summary.quality
+        if quality.monitored_by == "node" and company.company_id == quality.company_id:
+            # its node has since repaired the schedule around the rework its telemetry alarm asked for
+            assert quality.reschedule.rework_operation in {op["operation_id"] for op in view["operations"]}
+        else:
+            assert view["check"]["total_setup_min"] == company.cpsat.total_changeover_min
+            assert view["fcfs"]["total_setup_min"] == company.fcfs.total_changeover_min
         scheduled_orders = {op["order_id"] for op in view["operations"]}
         received = {s.id for s in summary.allocation.sub_orders if s.partner == company.company_id}
         assert received <= scheduled_orders, "the sub-orders it received are in its own schedule"
@@ -222,7 +255,7 @@ def test_a_partner_failing_after_allocation_is_replaced(demo: NetworkDemo, tmp_p
     the sub-order; the given-up sub-order stays on record, cancelled."""
     running = demo.running
     assert running is not None
-    network = _with_a_second_coater(load_scenario("brainport"))
+    network = with_a_second_coater(load_scenario("brainport"))
     join_network(running, network, "tweede-coat")
     # a fresh order id: the nodes hold the demo's own sub-orders of bp-o005 already
     again = network.order("bp-o005").model_copy(update={"id": "bp-o005-again"})
@@ -266,21 +299,8 @@ def test_a_partner_failing_after_allocation_is_replaced(demo: NetworkDemo, tmp_p
         assert package.split.quantity_allocated == package.package.quantity and package.split.quantity_waiting == 0
 
 
-COATERS = ("rijnmond-coat", "tweede-coat")
 
 
-def _with_a_second_coater(brainport: RegionalNetwork) -> RegionalNetwork:
-    """Brainport plus a second powder coater near Eindhoven (a copy of rijnmond-coat's machines)."""
-    data = brainport.model_dump(mode="json")
-    original = next(c for c in data["companies"] if c["id"] == "rijnmond-coat")
-    data["companies"].append({**original, "id": "tweede-coat", "name": "Tweede Coating B.V.", "kvk": "99120499",
-                              "vat_id": "NL899120499B01", "hub_id": "hub-brainport",
-                              "address": {**original["address"], "city": "Helmond", "postal_code": "5700 AA",
-                                          "latitude": 51.4793, "longitude": 5.6570}})
-    data["companies"] = [{k: v for k, v in c.items() if k != "peppol_id"} for c in data["companies"]]
-    for machine in [m for m in data["machines"] if m["company_id"] == "rijnmond-coat"]:
-        data["machines"].append({**machine, "id": "tc-" + machine["id"], "company_id": "tweede-coat"})
-    return RegionalNetwork.model_validate(data)
 
 
 def test_report_shows_the_processes(demo: NetworkDemo) -> None:

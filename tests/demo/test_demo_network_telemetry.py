@@ -5,7 +5,8 @@ import pytest
 
 from conftest import reachable
 from fabnet.scenarios import load_scenario
-from fabnet.scenarios.demo_network.telemetry import mqtt_broker, mqtt_carrier
+from fabnet.scenarios.demo.zero_defects import PHASE1_PARTS
+from fabnet.scenarios.demo_network.telemetry import mqtt_broker, mqtt_carrier, node_broker, node_settings
 from fabnet.twin.signals import Fault, SignalSimulator
 
 CLOSED_PORT = ("127.0.0.1", 9)
@@ -30,3 +31,11 @@ def test_parts_come_back_over_mqtt_unchanged(preferred: tuple[str, int]) -> None
     assert received == parts
     assert carrier.received == sum(len(p.samples) for p in parts) and carrier.published == len(parts) * len(
         {s.name for s in parts[0].samples})
+
+
+def test_the_nodes_watch_telemetry_only_with_a_running_broker() -> None:
+    assert node_broker(CLOSED_PORT) is None and node_settings(None) == {}  # the demo keeps its own monitor then
+    settings = node_settings(("127.0.0.1", 1883))
+    assert settings["mqtt_url"] == "mqtt://127.0.0.1:1883" and settings["monitor_phase1_samples"] == PHASE1_PARTS
+    if reachable("127.0.0.1", 1883):
+        assert node_broker(("127.0.0.1", 1883)) == ("127.0.0.1", 1883)

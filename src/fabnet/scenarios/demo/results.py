@@ -204,6 +204,8 @@ class QualityResult(_Result):
     reschedule: RescheduleResult
     passports: tuple[DocumentFile, ...]
     passport_verdicts: dict[str, str]
+    monitored_by: Literal["demo", "node"] = "demo"
+    """where the stream monitor ran: in the demo's process, or in the company's node on its MQTT telemetry"""
 
 
 class NettingPayment(_Result):

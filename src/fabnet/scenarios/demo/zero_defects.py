@@ -9,7 +9,7 @@ another; part k of an operation ends at the k-th equal share of the operation's 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from fabnet.domain import Machine, Part, RegionalNetwork
 from fabnet.domain.part import RouteStep
 from fabnet.planning.check import check, evaluate
 from fabnet.planning.gantt import build_gantt
-from fabnet.planning.problem import Assignment, Mode, ProblemOperation
+from fabnet.planning.problem import Assignment, Mode, Problem, ProblemOperation, Solution
 from fabnet.planning.reschedule import RepairOptions, ReworkAdded, repair
 from fabnet.quality.genealogy import GenealogyRecorder, PartIdentity
 from fabnet.quality.monitor import Alarm, FlagMachine, HoldPart, MonitorConfig, StreamMonitor
@@ -89,13 +89,23 @@ def _at(origin: datetime, minutes: float) -> datetime:
     return origin + timedelta(minutes=minutes)
 
 
-def run_zero_defects(
-    network: RegionalNetwork, scheduled: list[ScheduledCompany], store: Store, schedules_folder: Path,
-    passports_folder: Path, root: Path, *, seed: int, repair_options: RepairOptions,
-    carry: Callable[[PartRecord], PartRecord] = lambda record: record,
-) -> QualityResult:
-    """`carry` is the way each part's telemetry reaches the monitor: as simulated (in process), or published and
-    received again over MQTT (the network demo)."""
+@dataclass(frozen=True)
+class Plant:
+    """The machine the stage watches: its company, the parts it will make and the simulator with the drift."""
+
+    company: ScheduledCompany
+    machine: Machine
+    fault: Fault
+    parts: list[PlannedPart]
+    simulator: SignalSimulator
+
+    @property
+    def fault_text(self) -> str:
+        return f"drift of {self.fault.magnitude:g} σ per 100 parts from part {DRIFT_START}"
+
+
+def plant_of(network: RegionalNetwork, scheduled: list[ScheduledCompany], seed: int) -> Plant:
+    """The busiest machine, its planned parts and a seeded simulator with the drift injected at DRIFT_START."""
     company, machine_id = busiest_machine(network, scheduled)
     machine: Machine = network.machine(machine_id)
     parts = planned_parts(network, company, machine_id, MAX_PARTS)
@@ -103,6 +113,44 @@ def run_zero_defects(
         raise ValueError(f"machine {machine_id} makes only {len(parts)} parts; the drift starts at part {DRIFT_START}")
     fault = Fault(machine_id=machine_id, kind="drift", start_part=DRIFT_START, magnitude=DEFAULT_MAGNITUDE["drift"])
     simulator = SignalSimulator.for_machines([machine], [fault], seed=seed, origin=network.origin)
+    return Plant(company, machine, fault, parts, simulator)
+
+
+def record_made(network: RegionalNetwork, plant: Plant, planned: PlannedPart, record: PartRecord,
+                recorder: GenealogyRecorder) -> None:
+    """The part's route step (with its energy) and its signals into its genealogy."""
+    start, end = _at(network.origin, planned.start_min), _at(network.origin, planned.end_min)
+    energy = plant.machine.power_kw * (planned.end_min - planned.start_min) / 60
+    recorder.record_step(record.part_id, RouteStep(operation_id=planned.operation.id, machine_id=plant.machine.id,
+                                                   start=start, end=end, energy_kwh=round(energy, 4)))
+    for sample in record.signals:
+        recorder.record_signal(record.part_id, planned.operation.id, sample.name, sample.value)
+
+
+def measured_at_end(network: RegionalNetwork, planned: PlannedPart, record: PartRecord) -> PartRecord:
+    """The part with its characteristics measured when it is done (at its planned end)."""
+    end = _at(network.origin, planned.end_min)
+    return replace(record, characteristics=tuple(replace(s, timestamp=end) for s in record.characteristics))
+
+
+def identity_of(network: RegionalNetwork, planned: PlannedPart, part_id: str) -> PartIdentity:
+    order = network.order(planned.order_id)
+    design = network.design(order.design_id)
+    return PartIdentity(
+        part_id=part_id, order_id=order.id, design_id=design.id, serial=f"{order.id}-{planned.serial:04d}",
+        material_lot=f"LOT-{design.material}-{order.release:%Y%m%d}", grid_kg_co2_per_kwh=GRID_KG_CO2_PER_KWH,
+    )
+
+
+def run_zero_defects(
+    network: RegionalNetwork, scheduled: list[ScheduledCompany], store: Store, schedules_folder: Path,
+    passports_folder: Path, root: Path, *, seed: int, repair_options: RepairOptions,
+    carry: Callable[[PartRecord], PartRecord] = lambda record: record,
+) -> QualityResult:
+    """`carry` is the way each part's telemetry reaches the monitor: as simulated (in process), or published and
+    received again over MQTT (the network demo)."""
+    plant = plant_of(network, scheduled, seed)
+    company, machine_id, parts, simulator = plant.company, plant.machine.id, plant.parts, plant.simulator
     monitor = StreamMonitor(MonitorConfig(phase1_samples=PHASE1_PARTS))
     recorder = GenealogyRecorder()
     false_alarms = 0
@@ -111,15 +159,10 @@ def run_zero_defects(
     for planned in parts:
         record = carry(simulator.next_part(machine_id))
         part_ids[planned.index] = record.part_id
-        start, end = _at(network.origin, planned.start_min), _at(network.origin, planned.end_min)
-        energy = machine.power_kw * (planned.end_min - planned.start_min) / 60
-        recorder.record_step(record.part_id, RouteStep(operation_id=planned.operation.id, machine_id=machine_id,
-                                                       start=start, end=end, energy_kwh=round(energy, 4)))
-        for sample in record.signals:
-            recorder.record_signal(record.part_id, planned.operation.id, sample.name, sample.value)
+        record_made(network, plant, planned, record, recorder)
         alarms: list[Alarm] = []
-        for sample in record.characteristics:
-            measurement = sample.as_measurement().model_copy(update={"timestamp": end})
+        for sample in measured_at_end(network, planned, record).characteristics:
+            measurement = sample.as_measurement()
             recorder.record_measurement(measurement)
             alarms += monitor.observe(measurement)
         for alarm in alarms:
@@ -144,8 +187,8 @@ def run_zero_defects(
     chosen = {index: part_ids[index] for index in (0, DRIFT_START, planned.index)}
     passports, verdicts = _passports(network, recorder, parts, chosen, passports_folder, root, store)
     return QualityResult(
-        machine_id=machine_id, company_id=company.result.company_id,
-        fault=f"drift of {fault.magnitude:g} σ per 100 parts from part {DRIFT_START}", parts_simulated=len(part_ids),
+        machine_id=machine_id, company_id=company.result.company_id, fault=plant.fault_text,
+        parts_simulated=len(part_ids),
         phase1_parts=PHASE1_PARTS, false_alarms_before_drift=false_alarms, alarm=alarm, reschedule=reschedule,
         passports=passports, passport_verdicts=verdicts,
     )
@@ -168,20 +211,27 @@ def _repair_rework(
     report = check(repaired.problem, repaired.solution)
     before = evaluate(company.problem, company.solution.operations)
     after = evaluate(repaired.problem, repaired.solution.operations)
+    return rework_result(company, repaired.problem, repaired.solution, folder, root, RescheduleResult.model_construct(
+        reworked_operation=reworked.id, rework_operation=rework.id, rework_minutes=REWORK_MINUTES,
+        event_minute=event.at, frozen=repaired.frozen, moved=repaired.moved, feasible=report.feasible,
+        weighted_tardiness_before=before.total_weighted_tardiness,
+        weighted_tardiness_after=after.total_weighted_tardiness, makespan_before_min=before.makespan,
+        makespan_after_min=after.makespan))
+
+
+def rework_result(company: ScheduledCompany, problem: Problem, solution: Solution, folder: Path, root: Path,
+                  figures: RescheduleResult) -> RescheduleResult:
+    """`figures` of the repair completed with the company and the files of the repaired schedule written."""
     company_id = company.result.company_id
     solution_file = folder / f"{company_id}.repaired.solution.json"
     gantt_file = folder / f"{company_id}.repaired.gantt.html"
-    solution_file.write_text(repaired.solution.model_dump_json(indent=1) + "\n", encoding="utf-8")
-    chart = build_gantt(repaired.problem, repaired.solution, f"{company.result.company_name}: repaired after rework")
+    solution_file.write_text(solution.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    chart = build_gantt(problem, solution, f"{company.result.company_name}: repaired after rework")
     gantt_file.write_text(render_gantt_html(chart), encoding="utf-8")
-    return RescheduleResult(
-        company_id=company_id, reworked_operation=reworked.id, rework_operation=rework.id,
-        rework_minutes=REWORK_MINUTES, event_minute=event.at, frozen=repaired.frozen, moved=repaired.moved,
-        feasible=report.feasible, weighted_tardiness_before=before.total_weighted_tardiness,
-        weighted_tardiness_after=after.total_weighted_tardiness, makespan_before_min=before.makespan,
-        makespan_after_min=after.makespan, solution_file=solution_file.relative_to(root).as_posix(),
-        gantt_file=gantt_file.relative_to(root).as_posix(),
-    )
+    return RescheduleResult.model_validate({
+        **{name: getattr(figures, name) for name in figures.model_fields_set}, "company_id": company_id,
+        "solution_file": solution_file.relative_to(root).as_posix(),
+        "gantt_file": gantt_file.relative_to(root).as_posix()})
 
 
 def _passports(
@@ -190,18 +240,14 @@ def _passports(
 ) -> tuple[tuple[DocumentFile, ...], dict[str, str]]:
     """Passports of the chosen parts (by index: the first, the first drifted, the held one): built, stored and
     exported as AAS."""
-    built: list[Part] = []
-    for index, part_id in sorted(chosen.items()):
-        planned = parts[index]
-        order = network.order(planned.order_id)
-        design = network.design(order.design_id)
-        identity = PartIdentity(
-            part_id=part_id, order_id=order.id, design_id=design.id, serial=f"{order.id}-{planned.serial:04d}",
-            material_lot=f"LOT-{design.material}-{order.release:%Y%m%d}", grid_kg_co2_per_kwh=GRID_KG_CO2_PER_KWH,
-        )
-        built.append(recorder.part(identity))
+    built = [recorder.part(identity_of(network, parts[index], part_id)) for index, part_id in sorted(chosen.items())]
     with store.transaction() as uow:
         for part in built:
             uow.parts.put(part)
+    return export_passports(built, folder, root)
+
+
+def export_passports(built: list[Part], folder: Path, root: Path) -> tuple[tuple[DocumentFile, ...], dict[str, str]]:
+    """Each part's passport as a verified AAS package, and the parts' verdicts."""
     files = tuple(write_verified([part], folder / f"{part.id}.aasx", root, "passport", part.id) for part in built)
     return files, {part.id: part.verdict.value for part in built}

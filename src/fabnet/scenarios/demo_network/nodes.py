@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -98,6 +98,8 @@ class RunningNetwork:
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=httpx.Timeout(10.0, read=120.0)))
     listed_machines: int = 0
     """machines the nodes published to the hub's catalog"""
+    node_settings: dict[str, object] = field(default_factory=dict)
+    """settings every node's configuration gets (e.g. the telemetry broker)"""
 
     @property
     def hub_url(self) -> str:
@@ -118,18 +120,20 @@ class RunningNetwork:
 
 
 def start_network(network: RegionalNetwork, root: Path, *, scenario: str, admin_password: str | None = None,
-                  on_step: Callable[[str, int], None] = lambda _detail, _steps: None) -> RunningNetwork:
+                  on_step: Callable[[str, int], None] = lambda _detail, _steps: None,
+                  node_settings: Mapping[str, object] | None = None) -> RunningNetwork:
     """Start the hub and one node per company (in parallel, each migrating its own database), give every node an
     admin (with `admin_password` a login for the dashboards, else API tokens only), load each company's slice of
     the scenario through its node's `POST /api/v1/import`, publish each company's machines to the hub's catalog
     with its node's credential, and add the hub's member directory to every node.
-    On any failure every started process is stopped. `on_step` hears of progress (a detail, steps done)."""
+    `node_settings` go into every node's configuration. On any failure every started process is stopped.
+    `on_step` hears of progress (a detail, steps done)."""
     testbed = Testbed(root, own_databases=True)  # each node's URL is in its file, its own schema there
-    running = RunningNetwork(testbed)
+    running = RunningNetwork(testbed, node_settings=dict(node_settings or {}))
     try:
         testbed.start_hub()
         on_step(f"hub up at {testbed.hub.url if testbed.hub else '?'}; starting {len(network.companies)} nodes", 1)
-        specs = [_spec(testbed, company) for company in network.companies]
+        specs = [_spec(testbed, company, running.node_settings) for company in network.companies]
         services = testbed.start_nodes(specs, timeout=NODE_READY_TIMEOUT_S)
         testbed.refresh_trust()
         for company, spec, service in zip(network.companies, specs, services, strict=True):
@@ -155,7 +159,7 @@ def join_network(running: RunningNetwork, network: RegionalNetwork, company_id: 
     way the others did: onboarded at the hub, its node started and given its slice, its machines published to the
     hub's catalog, and every node's member directory extended."""
     company = network.company(company_id)
-    spec = _spec(running.testbed, company)
+    spec = _spec(running.testbed, company, running.node_settings)
     (service,) = running.testbed.start_nodes([spec], timeout=NODE_READY_TIMEOUT_S)
     running.testbed.refresh_trust()
     node = running.nodes[company.id] = _with_admin(CompanyNode(company.id, service, spec.extra["database_url"], {}))
@@ -166,12 +170,12 @@ def join_network(running: RunningNetwork, network: RegionalNetwork, company_id: 
     return node
 
 
-def _spec(testbed: Testbed, company: Company) -> NodeSpec:
+def _spec(testbed: Testbed, company: Company, settings: Mapping[str, object]) -> NodeSpec:
     folder = testbed.root / company.id
     (folder / "data").mkdir(parents=True, exist_ok=True)
     url = node_database_url(folder, company.id)
     prepare_schema(url)
-    return NodeSpec(company.id, company.kvk, extra={"database_url": url, "retry_max_delay_s": 2.0})
+    return NodeSpec(company.id, company.kvk, extra={"database_url": url, "retry_max_delay_s": 2.0, **settings})
 
 
 def _with_admin(node: CompanyNode) -> CompanyNode:

@@ -1,8 +1,8 @@
 """The network demo (issue 7 §4): the hub and one node per company as separate processes on loopback, the scenario's
 orders through the hub's catalog and RFQs over HTTP, contracts and design transfers over DSP (a partner failing
 there is replaced), each node scheduling its own orders and forecasting them in its twin over HTTP, zero defects
-with telemetry over MQTT, invoices and netting — each stage built from the same functions as the single-process
-demo.
+with telemetry over MQTT (watched by the company's own node), invoices and netting — each stage built from the same
+functions as the single-process demo.
 
 The stages that work on the whole network at once (allocation, invoicing and netting) keep their records in the
 hub's clearing database (`fabnet.sqlite` in the output folder); each company's own records — its slice of the
@@ -56,12 +56,21 @@ from fabnet.scenarios.demo_network.node_planning import (
     node_solve_options,
     schedule_nodes,
 )
-from fabnet.scenarios.demo_network.nodes import RunningNetwork, start_network
+from fabnet.scenarios.demo_network.nodes import RunningNetwork, member_id, start_network
 from fabnet.scenarios.demo_network.rfq_client import HttpQuoteProvider
 from fabnet.scenarios.demo_network.settings import MODE, NOTE
-from fabnet.scenarios.demo_network.telemetry import mqtt_broker, mqtt_carrier
+from fabnet.scenarios.demo_network.telemetry import (
+    NodeLink,
+    mqtt_broker,
+    mqtt_carrier,
+    node_broker,
+    node_settings,
+    run_quality_on_node,
+)
+from fabnet.service.node_telemetry import client_id
 from fabnet.service.testbed import Service
 from fabnet.standards.demo_report_html import render_demo_report
+from fabnet.standards.mqtt import discard_session
 from fabnet.store import Store
 from fabnet.store.billing_tables import BillingRepository
 
@@ -123,10 +132,15 @@ def run_network_demo(options: DemoOptions, observer: DemoObserver | None = None,
         raise DemoError("network", f"cannot prepare {options.out}: {error.strerror or error}") from error
 
     password = secrets.token_urlsafe(9) if keep_running else None
+    broker = node_broker()
+    if broker is not None:  # the nodes' persistent sessions of an earlier run must not replay its telemetry
+        for company in network.companies:
+            discard_session(*broker, client_id(member_id(company.id)))
     running = stages.run(
         "network", len(network.companies) + 1,
         lambda: start_network(network, network_folder, scenario=options.scenario, admin_password=password,
-                              on_step=lambda detail, steps: observer.advanced("network", detail, steps)),
+                              on_step=lambda detail, steps: observer.advanced("network", detail, steps),
+                              node_settings=node_settings(broker)),
         lambda r: f"hub and {len(r.nodes)} nodes up on loopback, each with its own database "
                   f"({', '.join(f'{n.company_id} {n.url}' for n in r.nodes.values())})",
     )
@@ -213,6 +227,14 @@ def _stages_on(running: RunningNetwork, network: RegionalNetwork, options: DemoO
             company, _ = busiest_machine(factory, scheduled)
             company_id = company.result.company_id
             observer.advanced("quality", "connecting to the MQTT broker", 0)
+            if running.node_settings.get("mqtt_url"):
+                node = running.node(company_id)
+                with mqtt_broker() as broker:
+                    result, telemetry["result"] = run_quality_on_node(
+                        factory, scheduled, NodeLink(running.http, node.url, node.auth), broker, layout.schedules,
+                        layout.passports, layout.root, seed=options.seed,
+                        on_progress=lambda detail: observer.advanced("quality", detail, 0))
+                return result
             with mqtt_broker() as broker, mqtt_carrier(broker, company_id) as carrier, \
                     running.node(company_id).store() as node_store:
                 observer.advanced("quality", f"telemetry of {company_id} over MQTT ({broker.kind} broker)", 0)
@@ -228,7 +250,8 @@ def _stages_on(running: RunningNetwork, network: RegionalNetwork, options: DemoO
 
         quality = stages.run(
             "quality", 1, quality_work,
-            lambda r: f"telemetry over MQTT ({telemetry['result'].samples_received} samples); {r.alarm.rule} on "
+            lambda r: f"telemetry over MQTT ({telemetry['result'].samples_received} samples) watched by "
+                      f"{'its node' if r.monitored_by == 'node' else 'the demo'}; {r.alarm.rule} on "
                       f"{r.machine_id} at part {r.alarm.part_index}; {len(r.alarm.parts_held)} held, rework "
                       f"rescheduled ({r.reschedule.moved} operations moved)",
         )
