@@ -143,3 +143,18 @@ def test_openapi_lists_the_kpi_reports(hub: RunningHub) -> None:
     paths = hub.get("/openapi.json").json()["paths"]
     assert "post" in paths["/api/v1/kpi-reports"]
     assert set(paths["/api/v1/kpi-reports"]["post"]["responses"]) >= {"200", "401", "403", "409", "422"}
+
+
+def test_the_operator_sets_how_many_members_a_public_total_needs(hub: RunningHub) -> None:
+    hub.service.environ["FABNET_PUBLIC_MIN_MEMBERS"] = "2"
+    try:
+        hub.restart()
+        public = hub.get("/api/v1/kpis", period="2026-11").json()
+        assert public["min_members"] == 2 and public["changeover_hours_saved"] == 3.0
+        assert public["coverage"]["changeover"] == {"source": "reports", "members_reporting": 2}
+        assert public["coverage"]["defects"]["source"] == "withheld"  # one member's figure stays withheld
+        assert public["changeovers_by_company"] == [] and public["member_reports"] == []
+    finally:
+        del hub.service.environ["FABNET_PUBLIC_MIN_MEMBERS"]
+        hub.restart()
+    assert hub.get("/api/v1/kpis", period="2026-11").json()["min_members"] == 3

@@ -28,6 +28,10 @@ class HubConfig(BaseModel):
     admin_token: str | None = Field(default=None, min_length=16, description="bearer token of the hub's operator")
     admin_token_file: Path | None = Field(default=None, description="default data_dir/admin-token, made on first start")
     scenario: str | None = Field(default=None, description="take the hubs and fieldlabs of this reference scenario")
+    public_min_members: int = Field(default=3, ge=1, description="a KPI total of fewer members is withheld from all "
+                                                                  "but the operator")
+    public_min_member_pairs: int = Field(default=3, ge=1, description="a pair of regions with fewer pairs of members "
+                                                                       "is left off the public network map")
 
     @property
     def base_url(self) -> str:

@@ -19,7 +19,7 @@ from fabnet.network.flows import (
     period_bounds,
     region_flows,
 )
-from fabnet.network.kpi_reports import MIN_MEMBERS, KpiReport, add_up, hub_kpis, select_reports, withhold_small_counts
+from fabnet.network.kpi_reports import KpiReport, add_up, hub_kpis, select_reports, withhold_small_counts
 from fabnet.network.programme import NetworkFigures, ProgrammeView, compare
 from fabnet.service.hub_api_auth import HubCaller
 from fabnet.service.hub_api_kpi_reports import StaleReport
@@ -73,21 +73,22 @@ def kpis(state: State, viewer: Viewer, period: Period = None) -> KpiView:
     """KPIs of the period: active members, orders and orders allocated from the reported flows; changeover hours
     saved against FCFS, defects stopped, energy and material per part and netting from members' KPI reports (the
     reports inside the period, each member's newest). `coverage` says per figure how many members reported it; a
-    figure nobody reported is null. The totals are for everyone, except a figure fewer than 3 members
-    (`MIN_MEMBERS`) add up to: that one only the operator sees (for the others it is null, its coverage
-    "withheld"). The per-company rows (`changeovers_by_company`, `member_reports`): the caller's own for a member,
-    all for the operator, none for the public."""
+    figure nobody reported is null. The totals are for everyone, except a figure fewer members than the hub's
+    `public_min_members` (default 3) add up to: that one only the operator sees (for the others it is null, its
+    coverage "withheld"). The per-company rows (`changeovers_by_company`, `member_reports`): the caller's own for a
+    member, all for the operator, none for the public."""
     flows = _flows(state, period)
     reports = select_reports(state.kpi_reports.reports(), period)
     totals = hub_kpis(flow_kpi_inputs(flows, period or "all"), add_up(reports))
     if viewer is None or not viewer.is_operator:
-        totals = withhold_small_counts(totals, MIN_MEMBERS)
+        totals = withhold_small_counts(totals, state.config.public_min_members)
     if viewer is None:
         reports = []
     elif not viewer.is_operator:
         reports = [r for r in reports if r.member_id == viewer.member_id]
     return KpiView.model_validate({
-        **totals.model_dump(), "view": view_of(viewer), "min_members": MIN_MEMBERS, "member_reports": reports,
+        **totals.model_dump(), "view": view_of(viewer), "min_members": state.config.public_min_members,
+        "member_reports": reports,
         "changeovers_by_company": tuple(r.changeover for r in reports if r.changeover is not None)})
 
 
@@ -114,7 +115,7 @@ def network_map(state: State, viewer: Viewer, period: Period = None) -> NetworkM
     elif not viewer.is_operator and viewer.member_id is not None:
         edges = flows_of(edges, viewer.member_id)
     return NetworkMap(view=view_of(viewer), period=period, hubs=state.hubs, members=members,
-                      region_flows=region_flows(flows, hub_of), flows=edges)
+                      region_flows=region_flows(flows, hub_of, state.config.public_min_member_pairs), flows=edges)
 
 
 @router.post("/flows", response_model=FlowReceipt, responses=ERRORS)
