@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from fabnet.service.node_app import create_node_app
+from fabnet.service.node_app import EXPRESS_MAX_BODY, create_node_app, is_small_and_local
 from fabnet.service.node_config import NodeConfig
 
 JSON = {"content-type": "application/json"}
@@ -66,3 +66,16 @@ def test_plain_routes_answer_as_fastapi_does(clients: tuple[TestClient, TestClie
     assert (ours.status_code, ours.headers.get("content-type"), ours.text) == (
         theirs.status_code, theirs.headers.get("content-type"), theirs.text)
     assert ours.status_code < 500
+
+
+@pytest.mark.parametrize(("client", "length", "taken"), [
+    (("127.0.0.1", 5000), b"120", True),
+    (("192.0.2.7", 5000), b"120", False),  # another machine: FastAPI's loopback check answers, not the shortcut
+    (("127.0.0.1", 5000), None, False),  # chunked, length unknown
+    (("127.0.0.1", 5000), str(EXPRESS_MAX_BODY + 1).encode(), False),
+    (None, b"120", False),
+])
+def test_the_express_path_reads_only_small_bodies_of_local_clients(client: tuple[str, int] | None,
+                                                                   length: bytes | None, taken: bool) -> None:
+    headers = [(b"content-type", b"application/json")] + ([(b"content-length", length)] if length else [])
+    assert is_small_and_local({"type": "http", "client": client, "headers": headers}) is taken

@@ -75,6 +75,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
+EXPRESS_MAX_BODY = 64 << 10
+"""The largest body an express call reads itself; a larger one (or one of unknown length) goes to FastAPI."""
+
+
+def is_small_and_local(scope: Scope) -> bool:
+    """A loopback client with a declared, small body: only then is the body read before anything else is checked."""
+    client = scope.get("client")
+    if not client or client[0] not in routes_manage.LOOPBACK:
+        return False
+    length = next((value for name, value in scope.get("headers", ()) if name == b"content-length"), None)
+    return length is not None and length.isdigit() and int(length) <= EXPRESS_MAX_BODY
+
+
 def is_plain(route: APIRoute) -> bool:
     """Whether FastAPI does nothing for `route` but match its path: no dependencies, no body, query or header
     parameters, only string path parameters and the request, and an endpoint that returns its own Response."""
@@ -108,7 +121,7 @@ class PlainRoutes:
         if scope["type"] == "http" and not scope.get("root_path"):  # behind a path prefix: FastAPI's routing
             path = scope["path"]
             express = self.express.get((scope["method"], path))
-            if express is not None:
+            if express is not None and is_small_and_local(scope):
                 body = await _whole_body(receive)
                 response = await express(Request(scope, _replay(body, receive)))
                 if response is None:
