@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from fabnet.network.quotes import MemberQuote, QuoteStatus
+from fabnet.planning.cp_sat import cp_solver
 
 
 class AllocationWeights(BaseModel):
@@ -108,7 +109,7 @@ def choose_split(quotes: Sequence[MemberQuote], quantity: int, due: int,
     if weights.max_members is not None:
         model.add(sum(used) <= weights.max_members)
     model.minimize(sum(objective))
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0

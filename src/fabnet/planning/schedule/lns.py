@@ -12,6 +12,7 @@ from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
+from fabnet.planning.cp_sat import cp_solver
 from fabnet.planning.schedule.data import ScheduleData
 from fabnet.planning.timetable import Placement
 
@@ -54,7 +55,7 @@ def large_neighbourhood_search(
                 model.add(v.operations[b.operation].start >= v.operations[a.operation].end)
         sub = type(built)(data, model, v)
         sub.add_hint(best)
-        solver = cp_model.CpSolver()
+        solver = cp_solver()
         solver.parameters.max_time_in_seconds = max(0.05, min(1.0, deadline - time.monotonic()))
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = rng.randrange(1 << 30)

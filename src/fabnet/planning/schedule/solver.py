@@ -10,6 +10,7 @@ from typing import Protocol
 from ortools.sat.python import cp_model
 
 from fabnet.planning.check import check, evaluate
+from fabnet.planning.cp_sat import cp_solver
 from fabnet.planning.problem import Problem, Solution
 from fabnet.planning.schedule.constraints import add_machine_constraints, add_precedences
 from fabnet.planning.schedule.data import ScheduleData
@@ -206,7 +207,7 @@ def solve_data(
         if on_progress is not None:
             value = placements_to_solution(data, hint, "FEASIBLE", 0.0).objective or 0
             on_progress(Progress(0, value, 0.0, time.monotonic() - started))
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     solver.parameters.max_time_in_seconds = max(0.0, options.time_limit - (time.monotonic() - started))
     solver.parameters.num_workers = options.workers
     solver.parameters.random_seed = options.seed
