@@ -11,7 +11,8 @@ const CHART_KINDS = [["imr", "individuals & moving range"], ["xbar-r", "X̄–R"
 function stream(c) {
   if (typeof c === "string") return { characteristic: c, machine: "", label: c };
   const { characteristic, machine_id: machine = "" } = c;
-  const counts = c.values !== undefined ? ` — ${c.values} values, ${c.alarms ?? 0} alarms` : "";
+  const raised = c.alarms ?? 0;
+  const counts = c.values !== undefined ? ` — ${c.values} values, ${raised} alarm${raised === 1 ? "" : "s"}` : "";
   return { characteristic, machine, label: `${characteristic}${machine ? ` on ${machine}` : ""}${counts}` };
 }
 
@@ -37,7 +38,8 @@ export async function renderQuality(main) {
       const alarmCount = series.points.filter((p) => p.alarm).length;
       summary.textContent = `${series.points.length} points · centre ${formatNumber(series.center, 5)}`
         + ` · UCL ${formatNumber(series.ucl, 5)} · LCL ${formatNumber(series.lcl, 5)}`
-        + ` · ${alarmCount} alarm${alarmCount === 1 ? "" : "s"}`;
+        // the chart's own rules on this view; the live monitor's alarms are listed below
+        + ` · ${alarmCount} point${alarmCount === 1 ? "" : "s"} out of control on this chart`;
       holder.replaceChildren(series.points.length ? drawControlChart(series, chosen.characteristic)
         : h("p", { class: "muted" }, "no measurements for this characteristic yet"));
     } catch (error) {
